@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"dagger/stack/internal/dagger"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/stack-ci/stack/pipelines/oci"
 	"github.com/stack-ci/stack/pipelines/recipe"
 )
 
@@ -186,6 +190,52 @@ func explain(image string, err error) error {
 		return &recipe.StepError{Image: image, Step: recipe.JoinCommand(ee.Cmd), ExitCode: ee.ExitCode, Tail: recipe.Tail(ee.Stdout, ee.Stderr, 20)}
 	}
 	return fmt.Errorf("building %s: %w", image, err)
+}
+
+// Digests returns each image's manifest digest, one "NAME DIGEST" line per
+// image: the digest the image will have in a registry.
+func (i *Images) Digests(ctx context.Context) (string, error) {
+	var b strings.Builder
+	for _, img := range []struct {
+		name string
+		ctr  *dagger.Container
+	}{{"frontend", i.Frontend}, {"backend", i.Backend}} {
+		d, err := manifestDigest(ctx, img.name, img.ctr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%s %s\n", img.name, d)
+	}
+	return b.String(), nil
+}
+
+// exportImage writes the container's OCI tarball into the module's scratch
+// space, where pipelines/ packages read it.
+func exportImage(ctx context.Context, name string, c *dagger.Container) (string, error) {
+	dir, err := os.MkdirTemp("", "stack-image-")
+	if err != nil {
+		return "", fmt.Errorf("exporting %s: %w", name, err)
+	}
+	path := filepath.Join(dir, name+".tar")
+	if _, err := c.AsTarball().Export(ctx, path); err != nil {
+		return "", fmt.Errorf("exporting %s: %w", name, err)
+	}
+	return path, nil
+}
+
+// manifestDigest returns the digest of the image's manifest.
+func manifestDigest(ctx context.Context, name string, c *dagger.Container) (string, error) {
+	path, err := exportImage(ctx, name, c)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(filepath.Dir(path))
+	img, err := oci.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the %s image: %w", name, err)
+	}
+	defer img.Close()
+	return img.Digest.String(), nil
 }
 
 // Tarballs returns the images as OCI tarballs, frontend.tar and backend.tar,

@@ -1,0 +1,221 @@
+// Package enginetest is the engine tier: the module itself, run with the
+// dagger CLI against a reachable Dagger engine. Without one, every test here
+// skips and says why. (It cannot live in package main: the generated client
+// needs a Dagger session as soon as it is loaded.)
+package enginetest
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stack-ci/stack/pipelines/oci"
+)
+
+// daggerCLI returns the dagger CLI when an engine is configured, or skips.
+func daggerCLI(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST") == "" {
+		t.Skip("engine tier not run: no Dagger engine reachable (set _EXPERIMENTAL_DAGGER_RUNNER_HOST and put the dagger v0.21.9 CLI on PATH)")
+	}
+	bin := os.Getenv("_EXPERIMENTAL_DAGGER_CLI_BIN")
+	if bin == "" {
+		var err error
+		if bin, err = exec.LookPath("dagger"); err != nil {
+			t.Skip("engine tier not run: the dagger CLI is not on PATH")
+		}
+	}
+	return bin
+}
+
+// repoRoot is the repository root: the module is loaded from there, and
+// --source paths are relative to it.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Dir(filepath.Dir(wd))
+}
+
+// call runs `dagger call ARGS…` on the module and returns stdout; a failure
+// ends the test with the tail of the output, unless wantErr.
+func call(t *testing.T, wantErr bool, args ...string) (string, string) {
+	t.Helper()
+	bin := daggerCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"call", "--progress=plain", "-m", "."}, args...)...)
+	cmd.Dir = repoRoot(t)
+	cmd.Env = append(os.Environ(), "DAGGER_NO_NAG=1", "NO_COLOR=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	t.Logf("dagger call %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Second))
+	if (err != nil) != wantErr {
+		t.Fatalf("dagger call %s: err=%v, want error %v\nstdout:\n%s\nstderr (tail):\n%s", strings.Join(args, " "), err, wantErr, stdout.String(), tail(stderr.String(), 60))
+	}
+	return stdout.String(), stderr.String()
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// imageFiles opens an image tarball and lists every path any layer ships.
+func imageFiles(t *testing.T, path string) (*oci.Image, map[string]bool) {
+	t.Helper()
+	img, err := oci.Open(path)
+	if err != nil {
+		t.Fatalf("opening %s: %v", path, err)
+	}
+	t.Cleanup(func() { img.Close() })
+	files := map[string]bool{}
+	for _, l := range img.Layers {
+		r, err := l.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := tar.NewReader(r)
+		for {
+			h, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("reading layer %d of %s: %v", l.Index, path, err)
+			}
+			files[strings.TrimPrefix(h.Name, "./")] = true
+		}
+		if _, err := r.Finish(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return img, files
+}
+
+func matching(files map[string]bool, pred func(string) bool) []string {
+	var out []string
+	for f := range files {
+		if pred(f) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestEngineBuild builds the sample app's two images and looks inside them.
+func TestEngineBuild(t *testing.T) {
+	out := t.TempDir()
+	// A fixed creation time makes the builds reproducible, so the digests
+	// that `build digests` reports must be those of the exported tarballs.
+	created := "--created=2026-01-02T03:04:05Z"
+	call(t, false, "--source=examples/hivemind", created, "build", "tarballs", "export", "--path="+out)
+	digests, _ := call(t, false, "--source=examples/hivemind", created, "build", "digests")
+
+	front, ffiles := imageFiles(t, filepath.Join(out, "frontend.tar"))
+	back, bfiles := imageFiles(t, filepath.Join(out, "backend.tar"))
+	want := fmt.Sprintf("frontend %s\nbackend %s", front.Digest, back.Digest)
+	if strings.TrimSpace(digests) != want {
+		t.Errorf("build digests = %q, want %q", digests, want)
+	}
+	if got := back.Config.Config.Labels["org.opencontainers.image.created"]; got != "2026-01-02T03:04:05Z" {
+		t.Errorf("backend created label = %q", got)
+	}
+
+	if !ffiles["usr/share/nginx/html/index.html"] {
+		t.Error("frontend: no usr/share/nginx/html/index.html")
+	}
+	if maps := matching(ffiles, func(f string) bool { return strings.HasSuffix(f, ".map") }); len(maps) > 0 {
+		t.Errorf("frontend ships source maps: %v", maps)
+	}
+	if got := front.Config.Config.ExposedPorts; got == nil || len(got) == 0 {
+		t.Error("frontend exposes no port")
+	}
+
+	cfg := back.Config.Config
+	if cfg.User != "1001:1001" {
+		t.Errorf("backend user = %q, want 1001:1001", cfg.User)
+	}
+	if !slices.Contains(cfg.Env, "NODE_ENV=production") {
+		t.Errorf("backend env %v lacks NODE_ENV=production", cfg.Env)
+	}
+	if _, ok := cfg.ExposedPorts["8765/tcp"]; !ok {
+		t.Errorf("backend exposes %v, want 8765/tcp", cfg.ExposedPorts)
+	}
+	if cfg.Healthcheck == nil || len(cfg.Healthcheck.Test) == 0 || !strings.Contains(strings.Join(cfg.Healthcheck.Test, " "), "node") {
+		t.Errorf("backend healthcheck = %+v, want one run by node", cfg.Healthcheck)
+	}
+	if !slices.Equal(cfg.Cmd, []string{"node", "server/index.js"}) {
+		t.Errorf("backend cmd = %q, want the webui script's command", cfg.Cmd)
+	}
+	if !bfiles["app/server/index.js"] || !bfiles["app/node_modules/express/package.json"] {
+		t.Error("backend lacks the server or its production dependencies")
+	}
+	for _, bad := range []struct {
+		what string
+		pred func(string) bool
+	}{
+		{"an npm cache", func(f string) bool {
+			return strings.Contains(f, "node_modules/.cache") || strings.Contains(f, ".npm/_cacache/")
+		}},
+		{"the devDependency vite", func(f string) bool { return strings.HasPrefix(f, "app/node_modules/vite/") }},
+		{"TypeScript sources", func(f string) bool {
+			return strings.HasPrefix(f, "app/") && !strings.Contains(f, "node_modules/") && (strings.HasSuffix(f, ".ts") || strings.HasSuffix(f, ".tsx"))
+		}},
+		{"the SPA's sources", func(f string) bool { return strings.HasPrefix(f, "app/web/") }},
+		{"tests", func(f string) bool { return strings.HasPrefix(f, "app/test/") }},
+	} {
+		if got := matching(bfiles, bad.pred); len(got) > 0 {
+			t.Errorf("backend ships %s: %v", bad.what, got[:min(len(got), 5)])
+		}
+	}
+}
+
+// TestEngineFrontendServesIndex runs the frontend image's own nginx and
+// fetches / from inside the container. nginx resolves its upstream at start
+// and no backend runs here, so the upstream is pointed at loopback first.
+func TestEngineFrontendServesIndex(t *testing.T) {
+	out, _ := call(t, false, "--source=examples/hivemind", "frontend",
+		"with-exec", "--args=sh,-c,sed -i s/backend:8765/127.0.0.1:8765/ /etc/nginx/conf.d/default.conf && nginx && wget -qO- http://127.0.0.1/ && wget -qO- http://127.0.0.1/about", "stdout")
+	if strings.Count(out, `<div id="root">`) != 2 {
+		t.Errorf("frontend did not serve index.html for / and /about:\n%s", out)
+	}
+}
+
+// TestEngineBuildFromDockerfiles builds the same app from its own
+// Dockerfiles and checks the backend's user.
+func TestEngineBuildFromDockerfiles(t *testing.T) {
+	out, _ := call(t, false, "--source=examples/hivemind", "--frontend-dockerfile=Dockerfile.frontend",
+		"--backend-dockerfile=Dockerfile.backend", "build", "backend", "user")
+	if strings.TrimSpace(out) != "1001:1001" {
+		t.Errorf("backend built from Dockerfile.backend runs as %q, want 1001:1001", out)
+	}
+}
+
+// TestEngineBuildFailureNamesImageAndStep breaks the frontend's build script.
+func TestEngineBuildFailureNamesImageAndStep(t *testing.T) {
+	_, stderr := call(t, true, "--source=examples/hivemind", "--build-script=build:nope", "build")
+	for _, want := range []string{`building frontend: step "npm run build:nope" failed with exit code 1`, "build:nope"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error output lacks %q:\n%s", want, tail(stderr, 40))
+		}
+	}
+}
