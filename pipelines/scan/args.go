@@ -184,3 +184,17 @@ func severityList(ss []Severity) string {
 	}
 	return strings.Join(names, ",")
 }
+
+// DownloadDBArgs returns the arguments that only fetch (or refresh) the
+// vulnerability DB into CacheDir, from DBRepositories:
+//
+//	image --download-db-only --db-repository … --cache-dir …
+//
+// Run it once before concurrent scans, which then use the DB with Offline
+// set and never race to download it. Options.Offline is ignored here.
+func DownloadDBArgs(o Options) []string {
+	args := []string{"image", "--download-db-only"}
+	o.Offline = false
+	args = append(args, scanFlags(o)...)
+	return append(args, globalFlags(o)...)
+}

@@ -33,6 +33,9 @@ func TestArgs(t *testing.T) {
 			"rootfs", "--scanners", "vuln,secret", "--cache-backend", "memory", "--format", "json",
 			"--severity", "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL", "--ignorefile", "/dev/null", "--list-all-pkgs", "--exit-code", "0",
 			"--no-progress", "--skip-version-check", "--disable-telemetry", "--config", "/dev/null", "/rootfs"}},
+		{"download the DB only, ignoring Offline", DownloadDBArgs(Options{CacheDir: "/cache", Offline: true, DBRepositories: []string{"mirror.internal/trivy-db:2"}}), []string{
+			"image", "--download-db-only", "--db-repository", "mirror.internal/trivy-db:2",
+			"--no-progress", "--skip-version-check", "--disable-telemetry", "--config", "/dev/null", "--cache-dir", "/cache"}},
 		{"fs", FSArgs("/src", "/out/r.json", offline), cat(
 			[]string{"fs", "--scanners", "secret,misconfig", "--cache-backend", "memory"},
 			report, offlineDB, []string{"--config", "/dev/null", "--cache-dir", "/cache", "--timeout", "1m30s", "/src"})},

@@ -25,7 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/stack-ci/stack/pipelines/internal/trivydb"
+	"github.com/stack-ci/stack/pipelines/scan/trivydb"
 	"github.com/stack-ci/stack/pipelines/scan"
 )
 
@@ -641,4 +641,36 @@ func readFile(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestDownloadDBThenOfflineScans is how the pipeline runs Trivy: one
+// download into the shared cache, then scans that never download.
+func TestDownloadDBThenOfflineScans(t *testing.T) {
+	t.Parallel()
+	bin := trivydb.Binary(t)
+	mirror := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer mirror.Close()
+	repo := strings.TrimPrefix(mirror.URL, "http://") + "/aquasec/trivy-db:2"
+	if err := (trivydb.Fixture{Advisories: advisories(true)}).Push(repo); err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	o := scan.Options{CacheDir: cache, DBRepositories: []string{repo}}
+	res := trivydb.Run(t, bin, "", scan.DownloadDBArgs(o)...)
+	if err := scan.Explain(res.ExitCode, res.Stderr); err != nil {
+		t.Fatalf("downloading the DB: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cache, "db", "trivy.db")); err != nil {
+		t.Fatalf("no DB in the cache after the download: %v", err)
+	}
+	mirror.Close() // from here on, nothing may be downloaded
+	o.Offline = true
+	out := filepath.Join(t.TempDir(), "r.json")
+	v, err := scan.Evaluate(scan.Policy{}, runScan(t, bin, "", scan.ImageArgs(testImage(t), out, o), out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(blockingIDs(v), []string{lodashID}) {
+		t.Errorf("blocking = %v with the downloaded DB", blockingIDs(v))
+	}
 }
