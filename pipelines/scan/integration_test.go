@@ -25,8 +25,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/stack-ci/stack/pipelines/scan/trivydb"
 	"github.com/stack-ci/stack/pipelines/scan"
+	"github.com/stack-ci/stack/pipelines/scan/trivydb"
 )
 
 // These tests run the real Trivy v0.74.0 binary, offline, against a
