@@ -23,6 +23,10 @@ type Options struct {
 	// defaults. Trivy moves to the next one only on a temporary registry
 	// error (HTTP 429/5xx), not when a host is unreachable.
 	DBRepositories []string
+	// JavaDBRepositories are the OCI repositories of the Java index DB
+	// (--java-db-repository), used by DownloadJavaDBArgs; empty means
+	// Trivy's defaults.
+	JavaDBRepositories []string
 	// Offline never downloads anything: the DB must already be in
 	// CacheDir/db. It adds --skip-db-update, --skip-java-db-update,
 	// --skip-check-update (embedded misconfiguration checks) and
@@ -196,5 +200,19 @@ func DownloadDBArgs(o Options) []string {
 	args := []string{"image", "--download-db-only"}
 	o.Offline = false
 	args = append(args, scanFlags(o)...)
+	return append(args, globalFlags(o)...)
+}
+
+// DownloadJavaDBArgs returns the arguments that only fetch (or refresh) the
+// Java index DB into CacheDir, which Trivy needs for images that contain
+// Java archives:
+//
+//	image --download-java-db-only --cache-dir …
+func DownloadJavaDBArgs(o Options) []string {
+	args := []string{"image", "--download-java-db-only"}
+	for _, r := range o.JavaDBRepositories {
+		args = append(args, "--java-db-repository", r)
+	}
+	args = append(args, "--no-progress", "--skip-version-check", "--disable-telemetry")
 	return append(args, globalFlags(o)...)
 }

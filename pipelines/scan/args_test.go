@@ -36,6 +36,9 @@ func TestArgs(t *testing.T) {
 		{"download the DB only, ignoring Offline", DownloadDBArgs(Options{CacheDir: "/cache", Offline: true, DBRepositories: []string{"mirror.internal/trivy-db:2"}}), []string{
 			"image", "--download-db-only", "--db-repository", "mirror.internal/trivy-db:2",
 			"--no-progress", "--skip-version-check", "--disable-telemetry", "--config", "/dev/null", "--cache-dir", "/cache"}},
+		{"download the Java DB only", DownloadJavaDBArgs(Options{CacheDir: "/cache", JavaDBRepositories: []string{"mirror.internal/trivy-java-db:1"}}), []string{
+			"image", "--download-java-db-only", "--java-db-repository", "mirror.internal/trivy-java-db:1",
+			"--no-progress", "--skip-version-check", "--disable-telemetry", "--config", "/dev/null", "--cache-dir", "/cache"}},
 		{"fs", FSArgs("/src", "/out/r.json", offline), cat(
 			[]string{"fs", "--scanners", "secret,misconfig", "--cache-backend", "memory"},
 			report, offlineDB, []string{"--config", "/dev/null", "--cache-dir", "/cache", "--timeout", "1m30s", "/src"})},

@@ -27,6 +27,8 @@ const (
 	FailureInput FailureKind = "input"
 	// FailureUsage: Trivy rejected its arguments.
 	FailureUsage FailureKind = "usage"
+	// FailureOutput: the report could not be written.
+	FailureOutput FailureKind = "output"
 	// FailureKilled: Trivy was killed by a signal.
 	FailureKilled FailureKind = "killed"
 	// FailureUnknown: anything else; Message has Trivy's words.
@@ -76,6 +78,8 @@ var rules = []struct {
 		"another Trivy process holds the cache lock: give concurrent scans the memory cache backend or separate cache dirs"},
 	{FailureTimeout, []string{"context deadline exceeded", "Provide a higher timeout value"},
 		"the scan timed out: raise the timeout (--timeout)"},
+	{FailureOutput, []string{"unable to write results", "failed to create output file"},
+		"Trivy could not write its report: the output directory must exist and be writable"},
 	{FailureInput, []string{"manifest.json not found in tar"},
 		"the tarball holds an OCI image layout without Docker's manifest.json (as a multi-platform export writes): " +
 			"export a single platform (Container.AsTarball of one platform includes manifest.json), or extract the tar " +

@@ -22,6 +22,7 @@ func TestExplainRealTrivyStderr(t *testing.T) {
 		{"db-schema-new.txt", FailureDBSchema, "Local DB: 3, Expected: 2", "schema 2"},
 		{"oci-tar.txt", FailureInput, "manifest.json not found in tar", "extract the tar"},
 		{"missing-input.txt", FailureInput, "no such file or directory", "existing Docker archive"},
+		{"missing-output-dir.txt", FailureOutput, "unable to write results", "could not write its report"},
 		{"timeout.txt", FailureTimeout, "context deadline exceeded", "raise the timeout"},
 		{"unknown-flag.txt", FailureUsage, "unknown flag: --ignore-unfixed", "rejected its arguments"},
 	}

@@ -1,6 +1,8 @@
 package scan_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
@@ -672,5 +674,55 @@ func TestDownloadDBThenOfflineScans(t *testing.T) {
 	}
 	if !slices.Equal(blockingIDs(v), []string{lodashID}) {
 		t.Errorf("blocking = %v with the downloaded DB", blockingIDs(v))
+	}
+}
+
+// jarFile is a minimal Java archive: a zip with a manifest.
+func jarFile(t *testing.T) string {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.Create("META-INF/MANIFEST.MF")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("Manifest-Version: 1.0\nImplementation-Title: libintl\nImplementation-Version: 0.21\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// An image with a Java archive (as a Debian base image may carry) needs the
+// Java DB: offline without it the scan fails with a clear error; with the
+// generated one it scans.
+func TestImageWithJavaArchiveNeedsTheJavaDB(t *testing.T) {
+	t.Parallel()
+	bin := trivydb.Binary(t)
+	files := map[string]string{"usr/share/java/libintl.jar": jarFile(t)}
+	for k, v := range appFiles {
+		files[k] = v
+	}
+	input := filepath.Join(t.TempDir(), "frontend.tar")
+	if err := (trivydb.Image{Files: files}).WriteTarball(input); err != nil {
+		t.Fatal(err)
+	}
+	cache := cacheWithDB(t, true)
+	o := scan.Options{CacheDir: cache, Offline: true}
+	out := filepath.Join(t.TempDir(), "r.json")
+	if f := explainRun(t, bin, scan.ImageArgs(input, out, o)); f.Kind != scan.FailureJavaDB {
+		t.Fatalf("without the Java DB: %v, want a %s failure", f, scan.FailureJavaDB)
+	}
+	if err := trivydb.WriteJavaDB(cache); err != nil {
+		t.Fatal(err)
+	}
+	v, err := scan.Evaluate(scan.Policy{}, runScan(t, bin, "", scan.ImageArgs(input, out, o), out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(blockingIDs(v), []string{lodashID}) {
+		t.Errorf("blocking = %v with the Java DB", blockingIDs(v))
 	}
 }
