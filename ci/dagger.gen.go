@@ -75,6 +75,15 @@ func (r Stack) MarshalJSON() ([]byte, error) {
 		BackendDockerfile  string
 		Name               string
 		LabelInfo          LabelInfo
+		Severity           string
+		IgnoreUnfixed      bool
+		TrivyImage         string
+		TrivyDbRepository  []string
+		TrivyDb            *dagger.Directory
+		ScanTimeout        string
+		Budgets            []string
+		BudgetMetric       string
+		Waive              []string
 	}
 	concrete.Source = r.Source
 	concrete.NodeImage = r.NodeImage
@@ -90,6 +99,15 @@ func (r Stack) MarshalJSON() ([]byte, error) {
 	concrete.BackendDockerfile = r.BackendDockerfile
 	concrete.Name = r.Name
 	concrete.LabelInfo = r.LabelInfo
+	concrete.Severity = r.Severity
+	concrete.IgnoreUnfixed = r.IgnoreUnfixed
+	concrete.TrivyImage = r.TrivyImage
+	concrete.TrivyDbRepository = r.TrivyDbRepository
+	concrete.TrivyDb = r.TrivyDb
+	concrete.ScanTimeout = r.ScanTimeout
+	concrete.Budgets = r.Budgets
+	concrete.BudgetMetric = r.BudgetMetric
+	concrete.Waive = r.Waive
 	return json.Marshal(&concrete)
 }
 
@@ -109,6 +127,15 @@ func (r *Stack) UnmarshalJSON(bs []byte) error {
 		BackendDockerfile  string
 		Name               string
 		LabelInfo          LabelInfo
+		Severity           string
+		IgnoreUnfixed      bool
+		TrivyImage         string
+		TrivyDbRepository  []string
+		TrivyDb            *dagger.Directory
+		ScanTimeout        string
+		Budgets            []string
+		BudgetMetric       string
+		Waive              []string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -128,6 +155,43 @@ func (r *Stack) UnmarshalJSON(bs []byte) error {
 	r.BackendDockerfile = concrete.BackendDockerfile
 	r.Name = concrete.Name
 	r.LabelInfo = concrete.LabelInfo
+	r.Severity = concrete.Severity
+	r.IgnoreUnfixed = concrete.IgnoreUnfixed
+	r.TrivyImage = concrete.TrivyImage
+	r.TrivyDbRepository = concrete.TrivyDbRepository
+	r.TrivyDb = concrete.TrivyDb
+	r.ScanTimeout = concrete.ScanTimeout
+	r.Budgets = concrete.Budgets
+	r.BudgetMetric = concrete.BudgetMetric
+	r.Waive = concrete.Waive
+	return nil
+}
+
+func (r BudgetResult) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed     bool
+		Summary    string
+		Evaluation string
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Evaluation = r.Evaluation
+	return json.Marshal(&concrete)
+}
+
+func (r *BudgetResult) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed     bool
+		Summary    string
+		Evaluation string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Evaluation = concrete.Evaluation
 	return nil
 }
 
@@ -152,6 +216,66 @@ func (r *Images) UnmarshalJSON(bs []byte) error {
 	}
 	r.Frontend = concrete.Frontend
 	r.Backend = concrete.Backend
+	return nil
+}
+
+func (r PolicyResult) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Reports string
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Reports = r.Reports
+	return json.Marshal(&concrete)
+}
+
+func (r *PolicyResult) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Reports string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Reports = concrete.Reports
+	return nil
+}
+
+func (r ScanResult) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Reports *dagger.Directory
+		Verdict string
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Reports = r.Reports
+	concrete.Verdict = r.Verdict
+	return json.Marshal(&concrete)
+}
+
+func (r *ScanResult) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Reports *dagger.Directory
+		Verdict string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Reports = concrete.Reports
+	r.Verdict = concrete.Verdict
 	return nil
 }
 
@@ -272,8 +396,27 @@ func dispatch(ctx context.Context) (rerr error) {
 func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName string, inputArgs map[string][]byte) (_ any, err error) {
 	_ = inputArgs
 	switch parentName {
+	case "BudgetResult":
+		switch fnName {
+		case "Check":
+			var parent BudgetResult
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*BudgetResult).Check(&parent)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
 	case "Images":
 		switch fnName {
+		case "Digests":
+			var parent Images
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Images).Digests(&parent, ctx)
 		case "Tarballs":
 			var parent Images
 			err = json.Unmarshal(parentJSON, &parent)
@@ -281,6 +424,30 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Images).Tarballs(&parent), nil
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
+	case "PolicyResult":
+		switch fnName {
+		case "Check":
+			var parent PolicyResult
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*PolicyResult).Check(&parent)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
+	case "ScanResult":
+		switch fnName {
+		case "Check":
+			var parent ScanResult
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*ScanResult).Check(&parent)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -293,6 +460,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Stack).Backend(&parent, ctx)
+		case "Budget":
+			var parent Stack
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Stack).Budget(&parent, ctx)
 		case "Build":
 			var parent Stack
 			err = json.Unmarshal(parentJSON, &parent)
@@ -307,6 +481,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Stack).Frontend(&parent, ctx)
+		case "Policy":
+			var parent Stack
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Stack).Policy(&parent, ctx)
+		case "Scan":
+			var parent Stack
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Stack).Scan(&parent, ctx)
 		case "Spa":
 			var parent Stack
 			err = json.Unmarshal(parentJSON, &parent)
@@ -439,7 +627,70 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg created", err))
 				}
 			}
-			return New(source, nodeImage, nginxImage, buildScript, outputDir, startCommand, backendPort, healthPath, nginxConfig, sourceMaps, frontendDockerfile, backendDockerfile, name, sourceUrl, revision, version, created)
+			var severity string
+			if inputArgs["severity"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["severity"]), &severity)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg severity", err))
+				}
+			}
+			var ignoreUnfixed bool
+			if inputArgs["ignoreUnfixed"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ignoreUnfixed"]), &ignoreUnfixed)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ignoreUnfixed", err))
+				}
+			}
+			var trivyImage string
+			if inputArgs["trivyImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["trivyImage"]), &trivyImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg trivyImage", err))
+				}
+			}
+			var trivyDbRepository []string
+			if inputArgs["trivyDbRepository"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["trivyDbRepository"]), &trivyDbRepository)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg trivyDbRepository", err))
+				}
+			}
+			var trivyDb *dagger.Directory
+			if inputArgs["trivyDb"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["trivyDb"]), &trivyDb)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg trivyDb", err))
+				}
+			}
+			var scanTimeout string
+			if inputArgs["scanTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["scanTimeout"]), &scanTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg scanTimeout", err))
+				}
+			}
+			var budget []string
+			if inputArgs["budget"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["budget"]), &budget)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg budget", err))
+				}
+			}
+			var budgetMetric string
+			if inputArgs["budgetMetric"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["budgetMetric"]), &budgetMetric)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg budgetMetric", err))
+				}
+			}
+			var waive []string
+			if inputArgs["waive"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["waive"]), &waive)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg waive", err))
+				}
+			}
+			return New(source, nodeImage, nginxImage, buildScript, outputDir, startCommand, backendPort, healthPath, nginxConfig, sourceMaps, frontendDockerfile, backendDockerfile, name, sourceUrl, revision, version, created, severity, ignoreUnfixed, trivyImage, trivyDbRepository, trivyDb, scanTimeout, budget, budgetMetric, waive)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -54,6 +54,26 @@ type Stack struct {
 	// OCI labels shared by both images.
 	// +private
 	LabelInfo LabelInfo
+
+	// Lowest severity that fails the scan gate.
+	Severity string
+	// Let vulnerabilities without a fixed version pass the gate.
+	IgnoreUnfixed bool
+	// Trivy image the scans run in.
+	TrivyImage string
+	// Repositories the vulnerability DB is downloaded from, in order.
+	TrivyDbRepository []string
+	// A Trivy cache directory holding db/trivy.db: scan offline with it.
+	// +private
+	TrivyDb *dagger.Directory
+	// Time limit of each Trivy run.
+	ScanTimeout string
+	// Size budgets, NAME=SIZE, over the defaults.
+	Budgets []string
+	// The size the budgets apply to: uncompressed or compressed.
+	BudgetMetric string
+	// Policy waivers: RULE=REASON or IMAGE:RULE=REASON.
+	Waive []string
 }
 
 // LabelInfo is what the OCI labels say about the build.
@@ -131,6 +151,42 @@ func New(
 	// Unix seconds (SOURCE_DATE_EPOCH); default now.
 	// +optional
 	created string,
+	// Lowest severity that fails the scan gate: LOW, MEDIUM, HIGH or CRITICAL.
+	// +default="HIGH"
+	severity string,
+	// Let vulnerabilities without a fixed version pass the scan gate (they
+	// are still reported).
+	// +optional
+	ignoreUnfixed bool,
+	// Trivy image the scans run in.
+	// +default="aquasec/trivy:0.74.0"
+	trivyImage string,
+	// Repositories to download Trivy's vulnerability DB from, in order (e.g.
+	// an internal mirror of mirror.gcr.io/aquasec/trivy-db:2); default
+	// Trivy's own.
+	// +optional
+	trivyDbRepository []string,
+	// A Trivy cache directory that holds db/trivy.db and db/metadata.json:
+	// the scans use it and download nothing (air-gapped runs).
+	// +optional
+	trivyDb *dagger.Directory,
+	// Time limit of each Trivy run, e.g. 5m.
+	// +default="10m"
+	scanTimeout string,
+	// Size budgets over the defaults, NAME=SIZE each: frontend=64MB,
+	// backend=200MB, stack=500MB; "none" removes one.
+	// +optional
+	budget []string,
+	// The size the budgets apply to: uncompressed (what the image takes on
+	// disk) or compressed (what a pull transfers).
+	// +default="uncompressed"
+	budgetMetric string,
+	// Waive an image policy rule (non-root, healthcheck, no-secrets,
+	// exposes-port) with a reason: RULE=REASON for every image or
+	// IMAGE:RULE=REASON for one. The default accepts nginx's root master
+	// process; giving waivers replaces it.
+	// +default=["frontend:non-root=nginx's master process binds port 80 as root; its workers run as an unprivileged user"]
+	waive []string,
 ) (*Stack, error) {
 	s := recipe.Settings{
 		NodeImage:    nodeImage,
@@ -149,7 +205,7 @@ func New(
 	if _, err := recipe.ParseCreated(created, time.Now()); err != nil {
 		return nil, fmt.Errorf("--created: %w", err)
 	}
-	return &Stack{
+	m := &Stack{
 		Source:             source,
 		NodeImage:          nodeImage,
 		NginxImage:         nginxImage,
@@ -164,7 +220,39 @@ func New(
 		BackendDockerfile:  backendDockerfile,
 		Name:               name,
 		LabelInfo:          LabelInfo{Source: sourceUrl, Revision: revision, Version: version, Created: created},
-	}, nil
+		Severity:           severity,
+		IgnoreUnfixed:      ignoreUnfixed,
+		TrivyImage:         trivyImage,
+		TrivyDbRepository:  trivyDbRepository,
+		TrivyDb:            trivyDb,
+		ScanTimeout:        scanTimeout,
+		Budgets:            budget,
+		BudgetMetric:       budgetMetric,
+		Waive:              waive,
+	}
+	if err := m.validateGates(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// validateGates checks the gate settings at construction, so a bad argument
+// fails before anything is built.
+func (m *Stack) validateGates() error {
+	if _, err := m.scanPolicy(nil); err != nil {
+		return err
+	}
+	if _, err := m.scanOptions(); err != nil {
+		return err
+	}
+	if err := recipe.ValidateImageRef(m.TrivyImage); err != nil {
+		return fmt.Errorf("--trivy-image: %w", err)
+	}
+	if _, err := m.budgets(); err != nil {
+		return err
+	}
+	_, err := m.waivers()
+	return err
 }
 
 // settings returns the recipe settings.
