@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/stack-ci/stack/pipelines/oci"
+	"github.com/stack-ci/stack/pipelines/scan"
+	"github.com/stack-ci/stack/pipelines/scan/trivydb"
 )
 
 // daggerCLI returns the dagger CLI when an engine is configured, or skips.
@@ -218,4 +220,98 @@ func TestEngineBuildFailureNamesImageAndStep(t *testing.T) {
 			t.Errorf("error output lacks %q:\n%s", want, tail(stderr, 40))
 		}
 	}
+}
+
+// standinBudgets fit the Debian-based stand-in images this engine tier runs
+// on here (about three times the size of the alpine originals).
+var standinBudgets = []string{"--budget=frontend=200MB", "--budget=backend=450MB", "--budget=stack=700MB"}
+
+// offlineTrivyDB writes a Trivy cache with a vulnerability DB that knows one
+// HIGH advisory for the express version the sample app ships, and an empty
+// Java DB.
+func offlineTrivyDB(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	adv := trivydb.Advisory{Package: "express", VulnerableVersions: []string{"<5.3.1"}, PatchedVersions: []string{"5.3.1"},
+		ID: "CVE-2099-1001", Severity: "HIGH", Title: "test advisory for express"}
+	if err := trivydb.Write(dir, adv); err != nil {
+		t.Fatal(err)
+	}
+	if err := trivydb.WriteJavaDB(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestEngineScanGate scans the sample app's images and source with Trivy
+// offline: the HIGH advisory blocks, the source's .trivyignore accepts the
+// root nginx Dockerfile finding, a CRITICAL threshold passes, and the
+// SARIF and CycloneDX outputs are valid.
+func TestEngineScanGate(t *testing.T) {
+	db := "--trivy-db=" + offlineTrivyDB(t)
+	summary, _ := call(t, false, "--source=examples/hivemind", db, "scan", "summary")
+	for _, want := range []string{"FAILED", "CVE-2099-1001", "| backend | container_image | 0 | 1 |"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("scan summary lacks %q:\n%s", want, summary)
+		}
+	}
+	if blocking := summary[strings.Index(summary, "Blocking findings"):]; strings.Contains(blocking[:strings.Index(blocking+"####", "\n####")], "DS-0002") {
+		t.Errorf("DS-0002 blocks although .trivyignore accepts it:\n%s", summary)
+	}
+	if out, _ := call(t, false, "--source=examples/hivemind", db, "--severity=CRITICAL", "scan", "passed"); strings.TrimSpace(out) != "true" {
+		t.Errorf("scan at CRITICAL: passed = %q, want true", out)
+	}
+	_, stderr := call(t, true, "--source=examples/hivemind", db, "scan", "check")
+	if !strings.Contains(stderr, "scan gate failed") {
+		t.Errorf("scan check error lacks the gate's verdict:\n%s", tail(stderr, 20))
+	}
+	out := t.TempDir()
+	call(t, false, "--source=examples/hivemind", db, "scan", "reports", "export", "--path="+out)
+	for _, img := range []string{"frontend", "backend"} {
+		sarif, err := os.ReadFile(filepath.Join(out, img+".sarif"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := scan.ValidateSARIF(sarif); err != nil {
+			t.Errorf("%s.sarif: %v", img, err)
+		}
+		sbom, err := os.ReadFile(filepath.Join(out, img+".cdx.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := scan.ValidateCycloneDX(sbom); err != nil {
+			t.Errorf("%s.cdx.json: %v", img, err)
+		}
+	}
+}
+
+// TestEngineBudgetAndPolicy measures the images against budgets and checks
+// their configs.
+func TestEngineBudgetAndPolicy(t *testing.T) {
+	out, _ := call(t, false, append([]string{"--source=examples/hivemind"}, append(standinBudgets, "budget", "summary")...)...)
+	if !strings.Contains(out, "backend") || !strings.Contains(out, "stack") {
+		t.Errorf("budget summary:\n%s", out)
+	}
+	_, stderr := call(t, true, "--source=examples/hivemind", "--budget=backend=50MB", "budget", "check")
+	if !strings.Contains(stderr, "backend") || !strings.Contains(stderr, "over its budget of 50 MB") {
+		t.Errorf("a 50MB backend budget did not fail clearly:\n%s", tail(stderr, 20))
+	}
+	if out, _ := call(t, false, "--source=examples/hivemind", "policy", "passed"); strings.TrimSpace(out) != "true" {
+		t.Errorf("policy with the default waiver: passed = %q, want true", out)
+	}
+	_, stderr = call(t, true, "--source=examples/hivemind", "--waive=backend:healthcheck=probed elsewhere", "policy", "check")
+	if !strings.Contains(stderr, "frontend non-root") && !strings.Contains(stderr, "container runs as root") {
+		t.Errorf("without the nginx waiver, the frontend's root user must fail:\n%s", tail(stderr, 20))
+	}
+}
+
+// TestEngineScanWithoutADBFailsClearly points Trivy at a DB repository that
+// cannot answer: the scan stops at once with advice, instead of hanging.
+func TestEngineScanWithoutADBFailsClearly(t *testing.T) {
+	start := time.Now()
+	_, stderr := call(t, true, "--source=examples/hivemind", "--trivy-db-repository=127.0.0.1:9/aquasec/trivy-db:2", "--scan-timeout=2m", "scan", "passed")
+	if !strings.Contains(stderr, "downloading the vulnerability DB") || !strings.Contains(stderr, "set a reachable DB mirror") {
+		t.Errorf("no clear DB error:\n%s", tail(stderr, 20))
+	}
+	t.Logf("failed after %s", time.Since(start).Round(time.Second))
 }
