@@ -112,10 +112,25 @@ type Redis struct {
 	Port     int
 	Password string
 
+	// PauseFile is set for a supervised server (StartSupervisedRedis): while
+	// it exists, a stopped server is not started again.
+	PauseFile string
+
 	t    testing.TB
 	bin  string
 	dir  string
 	proc *Process
+}
+
+// StartSupervisedRedis starts redis-server under smoke.Supervised, as the
+// pipeline's redis service runs: SHUTDOWN with the pause file present keeps
+// it down; removing the file brings it back on the same port.
+func StartSupervisedRedis(t testing.TB) *Redis {
+	t.Helper()
+	r := &Redis{Host: "127.0.0.1", Port: FreePort(t), Password: "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36), t: t, bin: LookPath(t, "redis-server"), dir: TempDir(t, "")}
+	r.PauseFile = filepath.Join(r.dir, "ctl", "redis.paused")
+	r.Start()
+	return r
 }
 
 // StartRedis starts redis-server on a free port, without persistence, and
@@ -138,8 +153,12 @@ func (r *Redis) Env() []string {
 // Start (re)starts the server on its port and waits until it answers.
 func (r *Redis) Start() {
 	r.t.Helper()
-	r.proc = start(r.t, "redis", "", nil, r.dir, r.bin, "--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1",
-		"--requirepass", r.Password, "--save", "", "--appendonly", "no", "--dir", r.dir)
+	argv := []string{r.bin, "--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1",
+		"--requirepass", r.Password, "--save", "", "--appendonly", "no", "--dir", r.dir}
+	if r.PauseFile != "" {
+		argv = smoke.Supervised(argv, filepath.Join(r.dir, "logs", "redis.log"), r.PauseFile)
+	}
+	r.proc = start(r.t, "redis", "", nil, r.dir, argv...)
 	waitFor(r.t, r.proc, 15*time.Second, func(ctx context.Context) error {
 		_, err := smoke.RedisProbe(r.Addr(), r.Password)(ctx)
 		return err
@@ -152,4 +171,50 @@ func (r *Redis) Stop() {
 	if _, err := r.proc.Stop(syscall.SIGTERM, 10*time.Second); err != nil {
 		r.t.Logf("stopping redis: %v", err)
 	}
+}
+
+// MariaDB is a private MariaDB server on 127.0.0.1 with a database "notes"
+// and a password-protected user.
+type MariaDB struct {
+	Host     string
+	Port     int
+	User     string
+	Password string
+	DB       string
+}
+
+// StartMariaDB initialises a data directory, starts mariadbd on a free port
+// and creates the database and user, waiting until it answers a query.
+func StartMariaDB(t testing.TB) *MariaDB {
+	t.Helper()
+	install := LookPath(t, "mariadb-install-db", "/usr/bin")
+	server := LookPath(t, "mariadbd", "/usr/sbin")
+	dir := TempDir(t, "mysql")
+	init := start(t, "mariadb-install-db", "mysql", nil, dir, install, "--no-defaults", "--datadir="+filepath.Join(dir, "data"),
+		"--auth-root-authentication-method=normal", "--skip-test-db")
+	<-init.done
+	if init.err != nil {
+		t.Fatalf("mariadb-install-db: %v\n%s", init.err, init.Tail(20))
+	}
+	m := &MariaDB{Host: "127.0.0.1", Port: FreePort(t), User: "app", Password: "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36), DB: "notes"}
+	initSQL := filepath.Join(dir, "init.sql")
+	sql := fmt.Sprintf("CREATE DATABASE %s;\nCREATE USER '%s'@'%%' IDENTIFIED BY '%s';\nGRANT ALL ON %s.* TO '%s'@'%%';\n", m.DB, m.User, m.Password, m.DB, m.User)
+	if err := os.WriteFile(initSQL, []byte(sql), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	proc := start(t, "mariadb", "mysql", nil, dir, server, "--no-defaults", "--datadir="+filepath.Join(dir, "data"),
+		"--socket="+filepath.Join(dir, "mysqld.sock"), "--pid-file="+filepath.Join(dir, "mysqld.pid"),
+		"--port="+strconv.Itoa(m.Port), "--bind-address=127.0.0.1", "--skip-name-resolve", "--init-file="+initSQL, "--log-error=")
+	db := smoke.Database{Kind: smoke.MariaDB, Host: m.Host, Port: m.Port, Name: m.DB, User: m.User, Password: m.Password}
+	waitFor(t, proc, 60*time.Second, func(ctx context.Context) error {
+		_, err := db.Probe()(ctx)
+		return err
+	})
+	t.Cleanup(func() { _, _ = proc.Stop(syscall.SIGTERM, 15*time.Second) })
+	return m
+}
+
+// URL returns mysql://user:password@host:port/db.
+func (m *MariaDB) URL() string {
+	return fmt.Sprintf("mysql://%s:%s@%s:%d/%s", m.User, m.Password, m.Host, m.Port, m.DB)
 }
