@@ -84,6 +84,16 @@ func (r Stack) MarshalJSON() ([]byte, error) {
 		Budgets            []string
 		BudgetMetric       string
 		Waive              []string
+		Database           string
+		DatabaseImage      string
+		DatabaseName       string
+		RedisImage         string
+		BackendEnv         []string
+		SmokeTimeout       string
+		DeepLink           string
+		ApiHealthPath      string
+		GoImage            string
+		ToolSource         *dagger.Directory
 	}
 	concrete.Source = r.Source
 	concrete.NodeImage = r.NodeImage
@@ -108,6 +118,16 @@ func (r Stack) MarshalJSON() ([]byte, error) {
 	concrete.Budgets = r.Budgets
 	concrete.BudgetMetric = r.BudgetMetric
 	concrete.Waive = r.Waive
+	concrete.Database = r.Database
+	concrete.DatabaseImage = r.DatabaseImage
+	concrete.DatabaseName = r.DatabaseName
+	concrete.RedisImage = r.RedisImage
+	concrete.BackendEnv = r.BackendEnv
+	concrete.SmokeTimeout = r.SmokeTimeout
+	concrete.DeepLink = r.DeepLink
+	concrete.ApiHealthPath = r.ApiHealthPath
+	concrete.GoImage = r.GoImage
+	concrete.ToolSource = r.ToolSource
 	return json.Marshal(&concrete)
 }
 
@@ -136,6 +156,16 @@ func (r *Stack) UnmarshalJSON(bs []byte) error {
 		Budgets            []string
 		BudgetMetric       string
 		Waive              []string
+		Database           string
+		DatabaseImage      string
+		DatabaseName       string
+		RedisImage         string
+		BackendEnv         []string
+		SmokeTimeout       string
+		DeepLink           string
+		ApiHealthPath      string
+		GoImage            string
+		ToolSource         *dagger.Directory
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -164,6 +194,16 @@ func (r *Stack) UnmarshalJSON(bs []byte) error {
 	r.Budgets = concrete.Budgets
 	r.BudgetMetric = concrete.BudgetMetric
 	r.Waive = concrete.Waive
+	r.Database = concrete.Database
+	r.DatabaseImage = concrete.DatabaseImage
+	r.DatabaseName = concrete.DatabaseName
+	r.RedisImage = concrete.RedisImage
+	r.BackendEnv = concrete.BackendEnv
+	r.SmokeTimeout = concrete.SmokeTimeout
+	r.DeepLink = concrete.DeepLink
+	r.ApiHealthPath = concrete.ApiHealthPath
+	r.GoImage = concrete.GoImage
+	r.ToolSource = concrete.ToolSource
 	return nil
 }
 
@@ -276,6 +316,34 @@ func (r *ScanResult) UnmarshalJSON(bs []byte) error {
 	r.Summary = concrete.Summary
 	r.Reports = concrete.Reports
 	r.Verdict = concrete.Verdict
+	return nil
+}
+
+func (r SmokeResult) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed bool
+		Table  string
+		Json   string
+	}
+	concrete.Passed = r.Passed
+	concrete.Table = r.Table
+	concrete.Json = r.Json
+	return json.Marshal(&concrete)
+}
+
+func (r *SmokeResult) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed bool
+		Table  string
+		Json   string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Table = concrete.Table
+	r.Json = concrete.Json
 	return nil
 }
 
@@ -451,6 +519,18 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
+	case "SmokeResult":
+		switch fnName {
+		case "Check":
+			var parent SmokeResult
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*SmokeResult).Check(&parent)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
 	case "Stack":
 		switch fnName {
 		case "Backend":
@@ -495,6 +575,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Stack).Scan(&parent, ctx)
+		case "Smoke":
+			var parent Stack
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Stack).Smoke(&parent, ctx)
 		case "Spa":
 			var parent Stack
 			err = json.Unmarshal(parentJSON, &parent)
@@ -690,7 +777,77 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg waive", err))
 				}
 			}
-			return New(source, nodeImage, nginxImage, buildScript, outputDir, startCommand, backendPort, healthPath, nginxConfig, sourceMaps, frontendDockerfile, backendDockerfile, name, sourceUrl, revision, version, created, severity, ignoreUnfixed, trivyImage, trivyDbRepository, trivyDb, scanTimeout, budget, budgetMetric, waive)
+			var database string
+			if inputArgs["database"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["database"]), &database)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg database", err))
+				}
+			}
+			var databaseImage string
+			if inputArgs["databaseImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["databaseImage"]), &databaseImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg databaseImage", err))
+				}
+			}
+			var databaseName string
+			if inputArgs["databaseName"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["databaseName"]), &databaseName)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg databaseName", err))
+				}
+			}
+			var redisImage string
+			if inputArgs["redisImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["redisImage"]), &redisImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisImage", err))
+				}
+			}
+			var backendEnv []string
+			if inputArgs["backendEnv"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["backendEnv"]), &backendEnv)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg backendEnv", err))
+				}
+			}
+			var smokeTimeout string
+			if inputArgs["smokeTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["smokeTimeout"]), &smokeTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg smokeTimeout", err))
+				}
+			}
+			var deepLink string
+			if inputArgs["deepLink"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["deepLink"]), &deepLink)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg deepLink", err))
+				}
+			}
+			var apiHealthPath string
+			if inputArgs["apiHealthPath"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["apiHealthPath"]), &apiHealthPath)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiHealthPath", err))
+				}
+			}
+			var goImage string
+			if inputArgs["goImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["goImage"]), &goImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg goImage", err))
+				}
+			}
+			var toolSource *dagger.Directory
+			if inputArgs["toolSource"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["toolSource"]), &toolSource)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg toolSource", err))
+				}
+			}
+			return New(source, nodeImage, nginxImage, buildScript, outputDir, startCommand, backendPort, healthPath, nginxConfig, sourceMaps, frontendDockerfile, backendDockerfile, name, sourceUrl, revision, version, created, severity, ignoreUnfixed, trivyImage, trivyDbRepository, trivyDb, scanTimeout, budget, budgetMetric, waive, database, databaseImage, databaseName, redisImage, backendEnv, smokeTimeout, deepLink, apiHealthPath, goImage, toolSource)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

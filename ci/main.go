@@ -21,6 +21,7 @@ import (
 	"dagger/stack/internal/dagger"
 
 	"github.com/stack-ci/stack/pipelines/recipe"
+	"github.com/stack-ci/stack/pipelines/smoke"
 )
 
 // Stack is the pipeline of one application.
@@ -74,6 +75,28 @@ type Stack struct {
 	BudgetMetric string
 	// Policy waivers: RULE=REASON or IMAGE:RULE=REASON.
 	Waive []string
+
+	// Database the smoke tests start: postgres, mysql, mariadb or none.
+	Database string
+	// Image of the smoke tests' database (default by kind).
+	DatabaseImage string
+	// Name of the smoke tests' database.
+	DatabaseName string
+	// Image of the smoke tests' redis.
+	RedisImage string
+	// Extra environment of the backend in the smoke tests, NAME=VALUE.
+	BackendEnv []string
+	// Time limit for each service of the smoke tests to become ready.
+	SmokeTimeout string
+	// Client-side route the smoke tests open through nginx.
+	DeepLink string
+	// The backend's health endpoint as proxied by the frontend.
+	ApiHealthPath string
+	// Go image the smoke checker is built with.
+	GoImage string
+	// The module's own source, for building its helper binaries.
+	// +private
+	ToolSource *dagger.Directory
 }
 
 // LabelInfo is what the OCI labels say about the build.
@@ -187,6 +210,44 @@ func New(
 	// process; giving waivers replaces it.
 	// +default=["frontend:non-root=nginx's master process binds port 80 as root; its workers run as an unprivileged user"]
 	waive []string,
+	// Database the smoke tests start for the backend: postgres, mysql,
+	// mariadb or none. The backend gets its address and credentials as
+	// POSTGRES_HOST/PORT/USER/PASSWORD/DB (or MYSQL_HOST/…/DATABASE) and
+	// DATABASE_URL.
+	// +default="postgres"
+	database string,
+	// Image of that database (default postgres:15-alpine, mysql:8.4 or
+	// mariadb:11.4).
+	// +optional
+	databaseImage string,
+	// Name of that database.
+	// +default="hivemind"
+	databaseName string,
+	// Image of the smoke tests' redis; the backend gets
+	// REDIS_HOST/PORT/PASSWORD and REDIS_URL.
+	// +default="redis:7-alpine"
+	redisImage string,
+	// Extra environment of the backend in the smoke tests, NAME=VALUE each.
+	// +optional
+	backendEnv []string,
+	// Time limit for each smoke service to become ready, e.g. 3m.
+	// +default="3m"
+	smokeTimeout string,
+	// A client-side route the smoke tests open through nginx (it must be
+	// served by the SPA fallback).
+	// +default="/about"
+	deepLink string,
+	// The backend's health endpoint as proxied by the frontend.
+	// +default="/api/v1/health"
+	apiHealthPath string,
+	// Go image the smoke checker (cmd/stack-smoke) is built with.
+	// +default="golang:1.26-alpine"
+	goImage string,
+	// The stack module's own source, for building its helper binaries
+	// (default: this module's repository).
+	// +defaultPath="/"
+	// +ignore=["*", "!go.mod", "!go.sum", "!pipelines/", "!cmd/", "**/testdata", "**/*_test.go"]
+	toolSource *dagger.Directory,
 ) (*Stack, error) {
 	s := recipe.Settings{
 		NodeImage:    nodeImage,
@@ -229,6 +290,16 @@ func New(
 		Budgets:            budget,
 		BudgetMetric:       budgetMetric,
 		Waive:              waive,
+		Database:           database,
+		DatabaseImage:      databaseImage,
+		DatabaseName:       databaseName,
+		RedisImage:         redisImage,
+		BackendEnv:         backendEnv,
+		SmokeTimeout:       smokeTimeout,
+		DeepLink:           deepLink,
+		ApiHealthPath:      apiHealthPath,
+		GoImage:            goImage,
+		ToolSource:         toolSource,
 	}
 	if err := m.validateGates(); err != nil {
 		return nil, err
@@ -251,8 +322,27 @@ func (m *Stack) validateGates() error {
 	if _, err := m.budgets(); err != nil {
 		return err
 	}
-	_, err := m.waivers()
-	return err
+	if _, err := m.waivers(); err != nil {
+		return err
+	}
+	if _, err := smoke.ParseDatabaseKind(m.Database); err != nil {
+		return fmt.Errorf("--database: %w", err)
+	}
+	if _, err := recipe.ParseEnv(m.BackendEnv); err != nil {
+		return fmt.Errorf("--backend-env: %w", err)
+	}
+	for _, img := range []struct{ arg, ref string }{{"database-image", m.DatabaseImage}, {"redis-image", m.RedisImage}, {"go-image", m.GoImage}} {
+		if img.ref == "" && img.arg == "database-image" {
+			continue
+		}
+		if err := recipe.ValidateImageRef(img.ref); err != nil {
+			return fmt.Errorf("--%s: %w", img.arg, err)
+		}
+	}
+	if d, err := time.ParseDuration(m.SmokeTimeout); err != nil || d <= 0 {
+		return fmt.Errorf("--smoke-timeout %q: want a positive duration such as 3m", m.SmokeTimeout)
+	}
+	return nil
 }
 
 // settings returns the recipe settings.

@@ -246,3 +246,27 @@ func TestJoinCommand(t *testing.T) {
 		t.Errorf("SplitCommand(JoinCommand) = %q, %v", back, err)
 	}
 }
+
+func TestParseEnv(t *testing.T) {
+	t.Parallel()
+	got, err := ParseEnv([]string{"LOG_LEVEL=debug", "FEATURE_X=", "URL=http://a/b?c=d", "LOG_LEVEL=info"})
+	want := [][2]string{{"LOG_LEVEL", "info"}, {"FEATURE_X", ""}, {"URL", "http://a/b?c=d"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseEnv = %q, %v", got, err)
+	}
+	for _, bad := range []string{"NOVALUE", "=x", "1ABC=x", "A-B=x", "A B=x"} {
+		if _, err := ParseEnv([]string{bad}); err == nil || !strings.Contains(err.Error(), "want NAME=VALUE") {
+			t.Errorf("ParseEnv(%q) error = %v", bad, err)
+		}
+	}
+}
+
+func FuzzParseEnv(f *testing.F) {
+	f.Add("A=b")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseEnv([]string{s})
+		if err == nil && (len(got) != 1 || got[0][0]+"="+got[0][1] != s) {
+			t.Fatalf("ParseEnv(%q) = %q", s, got)
+		}
+	})
+}
