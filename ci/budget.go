@@ -97,7 +97,7 @@ func (m *Stack) buildAndExport(ctx context.Context) (tarballs, error) {
 func exportImages(ctx context.Context, imgs *Images) (tarballs, error) {
 	dir, err := os.MkdirTemp("", "stack-images-")
 	if err != nil {
-		return tarballs{}, fmt.Errorf("exporting the images: %w", err)
+		return tarballs{}, fmt.Errorf("exporting the images: %v", err)
 	}
 	t := tarballs{dir: dir, paths: map[string]string{}}
 	g, gctx := errgroup.WithContext(ctx)
@@ -106,7 +106,7 @@ func exportImages(ctx context.Context, imgs *Images) (tarballs, error) {
 		t.paths[name] = p
 		g.Go(func() error {
 			if _, err := c.AsTarball().Export(gctx, p); err != nil {
-				return fmt.Errorf("exporting the %s image: %w", name, err)
+				return fmt.Errorf("exporting the %s image: %v", name, err)
 			}
 			return nil
 		})
@@ -122,11 +122,11 @@ func exportImages(ctx context.Context, imgs *Images) (tarballs, error) {
 func (m *Stack) budgets() (budget.Budgets, error) {
 	metric, err := budget.ParseMetric(m.BudgetMetric)
 	if err != nil {
-		return budget.Budgets{}, fmt.Errorf("--budget-metric: %w", err)
+		return budget.Budgets{}, fmt.Errorf("--budget-metric: %v", err)
 	}
 	b, err := budget.ParseSpecs(m.Budgets, metric)
 	if err != nil {
-		return budget.Budgets{}, fmt.Errorf("--budget: %w", err)
+		return budget.Budgets{}, fmt.Errorf("--budget: %v", err)
 	}
 	return b, nil
 }
@@ -135,7 +135,7 @@ func (m *Stack) budgets() (budget.Budgets, error) {
 func (m *Stack) waivers() (map[string][]policy.Waiver, error) {
 	w, err := policy.ParseWaiverSpecs(m.Waive)
 	if err != nil {
-		return nil, fmt.Errorf("--waive: %w", err)
+		return nil, fmt.Errorf("--waive: %v", err)
 	}
 	return w, nil
 }
@@ -146,7 +146,7 @@ func measureAll(t tarballs) (map[string]*budget.Measurement, error) {
 	for name, p := range t.paths {
 		ms, err := budget.MeasureFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("measuring the %s image: %w", name, err)
+			return nil, fmt.Errorf("measuring the %s image: %v", name, err)
 		}
 		out[name] = ms
 	}
@@ -188,12 +188,12 @@ func (m *Stack) policy(t tarballs) (*PolicyResult, error) {
 	for name, p := range t.paths {
 		img, err := oci.Open(p)
 		if err != nil {
-			return nil, fmt.Errorf("reading the %s image: %w", name, err)
+			return nil, fmt.Errorf("reading the %s image: %v", name, err)
 		}
 		r, err := policy.Check(img.Config, policy.Options{ExpectedPorts: m.expectedPorts()[name], Waivers: policy.WaiversFor(waivers, name)})
 		img.Close()
 		if err != nil {
-			return nil, fmt.Errorf("--waive: %w", err)
+			return nil, fmt.Errorf("--waive: %v", err)
 		}
 		reports[name] = r
 		passed = passed && r.Passed

@@ -41,7 +41,7 @@ func (m *Stack) nodeStage(args ...string) *dagger.Container {
 func (m *Stack) labels(image string) (map[string]string, error) {
 	created, err := recipe.ParseCreated(m.LabelInfo.Created, time.Now())
 	if err != nil {
-		return nil, fmt.Errorf("--created: %w", err)
+		return nil, fmt.Errorf("--created: %v", err)
 	}
 	return recipe.Labels(recipe.LabelInfo{
 		Title:    m.Name + "-" + image,
@@ -75,7 +75,7 @@ func (m *Stack) Spa() *dagger.Directory {
 func (m *Stack) nginxConfigFile(ctx context.Context) (*dagger.File, error) {
 	ok, err := m.Source.Exists(ctx, m.NginxConfig)
 	if err != nil {
-		return nil, fmt.Errorf("looking for %s in the source: %w", m.NginxConfig, err)
+		return nil, fmt.Errorf("looking for %s in the source: %v", m.NginxConfig, err)
 	}
 	if ok {
 		return m.Source.File(m.NginxConfig), nil
@@ -125,7 +125,7 @@ func (m *Stack) Backend(ctx context.Context) (*dagger.Container, error) {
 	}
 	pkg, err := m.Source.File("package.json").Contents(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading package.json from the source: %w", err)
+		return nil, fmt.Errorf("reading package.json from the source: %v", err)
 	}
 	start, err := recipe.ResolveStart(m.StartCommand, []byte(pkg))
 	if err != nil {
@@ -189,7 +189,7 @@ func explain(image string, err error) error {
 	if errors.As(err, &ee) {
 		return &recipe.StepError{Image: image, Step: recipe.JoinCommand(ee.Cmd), ExitCode: ee.ExitCode, Tail: recipe.Tail(ee.Stdout, ee.Stderr, 20)}
 	}
-	return fmt.Errorf("building %s: %w", image, err)
+	return fmt.Errorf("building %s: %v", image, err)
 }
 
 // Digests returns each image's manifest digest, one "NAME DIGEST" line per
@@ -214,11 +214,11 @@ func (i *Images) Digests(ctx context.Context) (string, error) {
 func exportImage(ctx context.Context, name string, c *dagger.Container) (string, error) {
 	dir, err := os.MkdirTemp("", "stack-image-")
 	if err != nil {
-		return "", fmt.Errorf("exporting %s: %w", name, err)
+		return "", fmt.Errorf("exporting %s: %v", name, err)
 	}
 	path := filepath.Join(dir, name+".tar")
 	if _, err := c.AsTarball().Export(ctx, path); err != nil {
-		return "", fmt.Errorf("exporting %s: %w", name, err)
+		return "", fmt.Errorf("exporting %s: %v", name, err)
 	}
 	return path, nil
 }
@@ -232,7 +232,7 @@ func manifestDigest(ctx context.Context, name string, c *dagger.Container) (stri
 	defer os.RemoveAll(filepath.Dir(path))
 	img, err := oci.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("reading the %s image: %w", name, err)
+		return "", fmt.Errorf("reading the %s image: %v", name, err)
 	}
 	defer img.Close()
 	return img.Digest.String(), nil

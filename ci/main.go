@@ -261,10 +261,10 @@ func New(
 		SourceMaps:   sourceMaps,
 	}
 	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid arguments:\n%w", err)
+		return nil, fmt.Errorf("invalid arguments:\n%v", err)
 	}
 	if _, err := recipe.ParseCreated(created, time.Now()); err != nil {
-		return nil, fmt.Errorf("--created: %w", err)
+		return nil, fmt.Errorf("--created: %v", err)
 	}
 	m := &Stack{
 		Source:             source,
@@ -317,7 +317,7 @@ func (m *Stack) validateGates() error {
 		return err
 	}
 	if err := recipe.ValidateImageRef(m.TrivyImage); err != nil {
-		return fmt.Errorf("--trivy-image: %w", err)
+		return fmt.Errorf("--trivy-image: %v", err)
 	}
 	if _, err := m.budgets(); err != nil {
 		return err
@@ -326,17 +326,17 @@ func (m *Stack) validateGates() error {
 		return err
 	}
 	if _, err := smoke.ParseDatabaseKind(m.Database); err != nil {
-		return fmt.Errorf("--database: %w", err)
+		return fmt.Errorf("--database: %v", err)
 	}
 	if _, err := recipe.ParseEnv(m.BackendEnv); err != nil {
-		return fmt.Errorf("--backend-env: %w", err)
+		return fmt.Errorf("--backend-env: %v", err)
 	}
 	for _, img := range []struct{ arg, ref string }{{"database-image", m.DatabaseImage}, {"redis-image", m.RedisImage}, {"go-image", m.GoImage}} {
 		if img.ref == "" && img.arg == "database-image" {
 			continue
 		}
 		if err := recipe.ValidateImageRef(img.ref); err != nil {
-			return fmt.Errorf("--%s: %w", img.arg, err)
+			return fmt.Errorf("--%s: %v", img.arg, err)
 		}
 	}
 	if d, err := time.ParseDuration(m.SmokeTimeout); err != nil || d <= 0 {

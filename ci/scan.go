@@ -67,7 +67,7 @@ func (m *Stack) scanOptions() (scan.Options, error) {
 func (m *Stack) scanPolicy(ignore scan.IgnoreList) (scan.Policy, error) {
 	sev, err := scan.ParseSeverity(m.Severity)
 	if err != nil {
-		return scan.Policy{}, fmt.Errorf("--severity: %w", err)
+		return scan.Policy{}, fmt.Errorf("--severity: %v", err)
 	}
 	return scan.Policy{Threshold: sev, IgnoreUnfixed: m.IgnoreUnfixed, Ignore: ignore}, nil
 }
@@ -90,11 +90,11 @@ func (m *Stack) trivy(ctx context.Context, opts scan.Options) (*dagger.Container
 	}
 	version, err := refresh.WithExec(append([]string{"trivy"}, scan.VersionArgs(opts)...)).Stdout(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading the vulnerability DB's version: %w", err)
+		return nil, fmt.Errorf("reading the vulnerability DB's version: %v", err)
 	}
 	info, err := scan.ParseDBInfo([]byte(version))
 	if err != nil {
-		return nil, fmt.Errorf("after downloading the vulnerability DB: %w", err)
+		return nil, fmt.Errorf("after downloading the vulnerability DB: %v", err)
 	}
 	return base.WithEnvVariable("STACK_TRIVY_DB", info.UpdatedAt.UTC().Format(time.RFC3339)), nil
 }
@@ -123,7 +123,7 @@ func (m *Stack) javaDB(trivy *dagger.Container, opts scan.Options) func(context.
 func trivyOK(ctx context.Context, ran *dagger.Container, what string) error {
 	code, err := ran.ExitCode(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s: %v", what, err)
 	}
 	if code == 0 {
 		return nil
@@ -132,7 +132,7 @@ func trivyOK(ctx context.Context, ran *dagger.Container, what string) error {
 	if err != nil {
 		return fmt.Errorf("%s: trivy exited with %d", what, code)
 	}
-	return fmt.Errorf("%s: %w", what, scan.Explain(code, stderr))
+	return fmt.Errorf("%s: %w", what, scan.Explain(code, stderr)) // %w: callers branch on *scan.Failure
 }
 
 // scanTarget is one thing the gate scans.
@@ -200,11 +200,11 @@ func (m *Stack) scan(ctx context.Context, imgs *Images) (*ScanResult, error) {
 			files[i] = ran.File("/out/" + t.name + ".json")
 			raw, err := files[i].Contents(gctx)
 			if err != nil {
-				return fmt.Errorf("reading the %s scan report: %w", t.name, err)
+				return fmt.Errorf("reading the %s scan report: %v", t.name, err)
 			}
 			r, err := scan.ParseReport([]byte(raw))
 			if err != nil {
-				return fmt.Errorf("the %s scan report: %w", t.name, err)
+				return fmt.Errorf("the %s scan report: %v", t.name, err)
 			}
 			r.Name = t.name
 			reports[i] = r
@@ -216,7 +216,7 @@ func (m *Stack) scan(ctx context.Context, imgs *Images) (*ScanResult, error) {
 	}
 	verdict, err := scan.Evaluate(policy, reports...)
 	if err != nil {
-		return nil, fmt.Errorf("deciding the scan gate: %w", err)
+		return nil, fmt.Errorf("deciding the scan gate: %v", err)
 	}
 	var md bytes.Buffer
 	if err := verdict.WriteMarkdown(&md); err != nil {
@@ -251,7 +251,7 @@ func (m *Stack) scan(ctx context.Context, imgs *Images) (*ScanResult, error) {
 func (m *Stack) trivyIgnore(ctx context.Context) (scan.IgnoreList, *dagger.File, error) {
 	ok, err := m.Source.Exists(ctx, ".trivyignore")
 	if err != nil {
-		return nil, nil, fmt.Errorf("looking for .trivyignore: %w", err)
+		return nil, nil, fmt.Errorf("looking for .trivyignore: %v", err)
 	}
 	if !ok {
 		return nil, nil, nil
@@ -259,7 +259,7 @@ func (m *Stack) trivyIgnore(ctx context.Context) (scan.IgnoreList, *dagger.File,
 	f := m.Source.File(".trivyignore")
 	text, err := f.Contents(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading .trivyignore: %w", err)
+		return nil, nil, fmt.Errorf("reading .trivyignore: %v", err)
 	}
 	list, err := scan.ParseIgnore(strings.NewReader(text), ".trivyignore")
 	if err != nil {

@@ -70,6 +70,8 @@ type smokeRun struct {
 	redis   smoke.Redis
 	checker *dagger.Container
 	timeout time.Duration
+	// owners are the users the services run as, by service.
+	owners map[string]string
 }
 
 // secret makes a secret for this run.
@@ -130,7 +132,7 @@ func (r *smokeRun) step(ctx context.Context, c *dagger.Container, what string, a
 		WithExec(append([]string{checker}, args...), dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
 	code, err := ran.ExitCode(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("%s: %v", what, err)
 	}
 	if code != 0 {
 		stderr, _ := ran.Stderr(ctx) // the exit code says enough if this fails too
@@ -147,7 +149,7 @@ func (r *smokeRun) startService(ctx context.Context, name string, svc *dagger.Se
 		if terr != nil {
 			tail = "(no log: " + terr.Error() + ")"
 		}
-		return fmt.Errorf("starting the %s service: %w\n--- last lines of its log:\n%s", name, err, tail)
+		return fmt.Errorf("starting the %s service: %v\n--- last lines of its log:\n%s", name, err, tail)
 	}
 	return nil
 }
@@ -158,15 +160,15 @@ func (m *Stack) frontendBackend(ctx context.Context, frontend *dagger.Container)
 	const path = "/etc/nginx/conf.d/default.conf"
 	text, err := frontend.File(path).Contents(ctx)
 	if err != nil {
-		return nginxconf.Backend{}, fmt.Errorf("reading the frontend's %s: %w", path, err)
+		return nginxconf.Backend{}, fmt.Errorf("reading the frontend's %s: %v", path, err)
 	}
 	conf, err := nginxconf.Parse([]byte(text))
 	if err != nil {
-		return nginxconf.Backend{}, fmt.Errorf("the frontend's %s: %w", path, err)
+		return nginxconf.Backend{}, fmt.Errorf("the frontend's %s: %v", path, err)
 	}
 	backends, err := conf.Backends()
 	if err != nil {
-		return nginxconf.Backend{}, fmt.Errorf("the frontend's %s: %w", path, err)
+		return nginxconf.Backend{}, fmt.Errorf("the frontend's %s: %v", path, err)
 	}
 	if len(backends) != 1 {
 		return nginxconf.Backend{}, fmt.Errorf("the frontend's %s proxies to %d addresses (%v); the smoke tests need exactly one backend", path, len(backends), backends)
@@ -181,7 +183,7 @@ func (m *Stack) frontendBackend(ctx context.Context, frontend *dagger.Container)
 func (m *Stack) smoke(ctx context.Context, imgs *Images) (*SmokeResult, error) {
 	kind, err := smoke.ParseDatabaseKind(m.Database)
 	if err != nil {
-		return nil, fmt.Errorf("--database: %w", err)
+		return nil, fmt.Errorf("--database: %v", err)
 	}
 	timeout, err := time.ParseDuration(m.SmokeTimeout)
 	if err != nil || timeout <= 0 {
@@ -198,10 +200,17 @@ func (m *Stack) smoke(ctx context.Context, imgs *Images) (*SmokeResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A cache volume's owner is part of its identity: the checker mounts each
+	// log volume with the owner its service mounts it with.
+	backendUser, err := imgs.Backend.User(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the backend's user: %v", err)
+	}
+	r.owners = map[string]string{"backend": backendUser}
 	r.checker = m.smokeChecker().
 		WithMountedCache(ctlDir, dag.CacheVolume("stack-smoke-ctl"))
 	for _, svc := range []string{"database", "redis", "backend", "frontend"} {
-		r.checker = withLogs(r.checker, svc, "")
+		r.checker = withLogs(r.checker, svc, r.owners[svc])
 	}
 	r.checker = r.withEnv(r.checker, smoke.Env{Secret: map[string]string{"STACK_DB_URL": r.db.URL(), "STACK_REDIS_PASSWORD": r.redis.Password}})
 
@@ -264,7 +273,7 @@ func (m *Stack) smoke(ctx context.Context, imgs *Images) (*SmokeResult, error) {
 	// 3. The frontend, bound to the backend under the hostname nginx uses.
 	frontCmd, err := command(ctx, imgs.Frontend)
 	if err != nil {
-		return nil, fmt.Errorf("reading the frontend's command: %w", err)
+		return nil, fmt.Errorf("reading the frontend's command: %v", err)
 	}
 	frontendSvc := withLogs(imgs.Frontend.WithServiceBinding(back.Host, backendSvc), "frontend", "").
 		AsService(dagger.ContainerAsServiceOpts{Args: smoke.Logged(frontCmd, r.logFile("frontend"))})
@@ -334,7 +343,7 @@ func (r *smokeRun) databaseService(ctx context.Context) (*dagger.Service, error)
 	c := dag.Container().From(img)
 	cmd, err := command(ctx, c)
 	if err != nil {
-		return nil, fmt.Errorf("reading the command of %s: %w", img, err)
+		return nil, fmt.Errorf("reading the command of %s: %v", img, err)
 	}
 	c = withLogs(r.withEnv(c, r.db.ServiceEnv()), "database", "").WithExposedPort(r.db.Port)
 	return c.AsService(dagger.ContainerAsServiceOpts{Args: smoke.Logged(cmd, r.logFile("database"))}), nil
@@ -358,11 +367,7 @@ func (r *smokeRun) redisService() (*dagger.Service, error) {
 func (r *smokeRun) backendService(ctx context.Context, backend *dagger.Container, dbSvc, redisSvc *dagger.Service) (*dagger.Service, error) {
 	cmd, err := command(ctx, backend)
 	if err != nil {
-		return nil, fmt.Errorf("reading the backend's command: %w", err)
-	}
-	user, err := backend.User(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading the backend's user: %w", err)
+		return nil, fmt.Errorf("reading the backend's command: %v", err)
 	}
 	c := r.withEnv(backend.WithServiceBinding(r.redis.Host, redisSvc), r.redis.AppEnv())
 	if dbSvc != nil {
@@ -370,12 +375,12 @@ func (r *smokeRun) backendService(ctx context.Context, backend *dagger.Container
 	}
 	extra, err := recipe.ParseEnv(r.m.BackendEnv)
 	if err != nil {
-		return nil, fmt.Errorf("--backend-env: %w", err)
+		return nil, fmt.Errorf("--backend-env: %v", err)
 	}
 	for _, kv := range extra {
 		c = c.WithEnvVariable(kv[0], kv[1])
 	}
-	c = withLogs(c, "backend", user)
+	c = withLogs(c, "backend", r.owners["backend"])
 	return c.AsService(dagger.ContainerAsServiceOpts{Args: smoke.Logged(cmd, r.logFile("backend")), NoInit: true}), nil
 }
 
@@ -383,11 +388,11 @@ func (r *smokeRun) backendService(ctx context.Context, backend *dagger.Container
 func readResults(ctx context.Context, c *dagger.Container, name string) (smoke.Results, error) {
 	raw, err := c.File(outDir + "/" + name).Contents(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading the smoke results %s: %w", name, err)
+		return nil, fmt.Errorf("reading the smoke results %s: %v", name, err)
 	}
 	var rs smoke.Results
 	if err := json.Unmarshal([]byte(raw), &rs); err != nil {
-		return nil, fmt.Errorf("the smoke results %s: %w", name, err)
+		return nil, fmt.Errorf("the smoke results %s: %v", name, err)
 	}
 	return rs, nil
 }

@@ -8,6 +8,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/stack-ci/stack/pipelines/oci"
 	"github.com/stack-ci/stack/pipelines/scan"
 	"github.com/stack-ci/stack/pipelines/scan/trivydb"
+	"github.com/stack-ci/stack/pipelines/smoke"
 )
 
 // daggerCLI returns the dagger CLI when an engine is configured, or skips.
@@ -314,4 +316,35 @@ func TestEngineScanWithoutADBFailsClearly(t *testing.T) {
 		t.Errorf("no clear DB error:\n%s", tail(stderr, 20))
 	}
 	t.Logf("failed after %s", time.Since(start).Round(time.Second))
+}
+
+// TestEngineSmoke runs the smoke tests on the sample app: every check
+// passes, including the redis restart and the graceful shutdown.
+func TestEngineSmoke(t *testing.T) {
+	out, _ := call(t, false, "--source=examples/hivemind", "smoke", "json")
+	var rs smoke.Results
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatalf("smoke json: %v\n%s", err, out)
+	}
+	var table strings.Builder
+	_ = rs.WriteTable(&table)
+	t.Logf("smoke:\n%s", table.String())
+	for _, name := range []string{"spa-index", "spa-deep-link", "api-health", "rest-roundtrip", "websocket-echo", "websocket-broadcast",
+		"security-headers", "cache-headers", "gzip", "redis-restart", "graceful-shutdown"} {
+		if r, ok := rs.Get(name); !ok || !r.Passed {
+			t.Errorf("%s: %+v (present %v)", name, r, ok)
+		}
+	}
+}
+
+// TestEngineSmokeServiceNeverReady points the backend's health check at a
+// path it does not serve, so it never gets ready: the error names the
+// backend and shows the tail of its log, where the 404s are.
+func TestEngineSmokeServiceNeverReady(t *testing.T) {
+	_, stderr := call(t, true, "--source=examples/hivemind", "--health-path=/no-such-health", "--smoke-timeout=15s", "smoke", "passed")
+	for _, want := range []string{"starting the backend service", "last lines of its log", `"path":"/no-such-health","status":404`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error lacks %q:\n%s", want, tail(stderr, 30))
+		}
+	}
 }
