@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"dagger/stack/internal/dagger"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stack-ci/stack/pipelines/budget"
 	"github.com/stack-ci/stack/pipelines/oci"
 	"github.com/stack-ci/stack/pipelines/policy"
+	"github.com/stack-ci/stack/pipelines/report"
 )
 
 // BudgetResult is the outcome of the size budgets.
@@ -22,8 +24,8 @@ type BudgetResult struct {
 	Passed bool
 	// Sizes against budgets, per layer, and the waste found, as Markdown.
 	Summary string
-	// +private
-	Evaluation string
+	// The evaluation and the measurements as JSON.
+	Json string
 }
 
 // Check returns the summary, or an error with it when a budget is exceeded.
@@ -40,8 +42,8 @@ type PolicyResult struct {
 	Passed bool
 	// Each image's rules, as Markdown.
 	Summary string
-	// +private
-	Reports string
+	// Each image's rules as JSON.
+	Json string
 }
 
 // Check returns the summary, or an error with it when a rule failed.
@@ -62,7 +64,20 @@ func (m *Stack) Budget(ctx context.Context) (*BudgetResult, error) {
 		return nil, err
 	}
 	defer tars.remove()
-	return m.budget(tars)
+	start := time.Now()
+	eval, ms, err := m.budget(tars)
+	if err != nil {
+		return nil, err
+	}
+	js, err := jsonString(report.FromEvaluation(eval, ms))
+	if err != nil {
+		return nil, err
+	}
+	summary, err := stageSummary(report.StageBudget, func(b *report.Builder) { b.AddBudget(eval, ms, time.Since(start)) })
+	if err != nil {
+		return nil, err
+	}
+	return &BudgetResult{Passed: eval.Passed, Summary: summary, Json: js}, nil
 }
 
 // Policy builds both images and checks their configs: a non-root user, a
@@ -74,7 +89,24 @@ func (m *Stack) Policy(ctx context.Context) (*PolicyResult, error) {
 		return nil, err
 	}
 	defer tars.remove()
-	return m.policy(tars)
+	start := time.Now()
+	reports, err := m.policy(tars)
+	if err != nil {
+		return nil, err
+	}
+	js, err := jsonString(report.FromPolicy(reports))
+	if err != nil {
+		return nil, err
+	}
+	summary, err := stageSummary(report.StagePolicy, func(b *report.Builder) { b.AddPolicy(reports, time.Since(start)) })
+	if err != nil {
+		return nil, err
+	}
+	passed := true
+	for _, r := range reports {
+		passed = passed && r.Passed
+	}
+	return &PolicyResult{Passed: passed, Summary: summary, Json: js}, nil
 }
 
 // tarballs are the built images exported into the module's scratch space.
@@ -153,24 +185,16 @@ func measureAll(t tarballs) (map[string]*budget.Measurement, error) {
 	return out, nil
 }
 
-func (m *Stack) budget(t tarballs) (*BudgetResult, error) {
+func (m *Stack) budget(t tarballs) (budget.Evaluation, map[string]*budget.Measurement, error) {
 	b, err := m.budgets()
 	if err != nil {
-		return nil, err
+		return budget.Evaluation{}, nil, err
 	}
 	ms, err := measureAll(t)
 	if err != nil {
-		return nil, err
+		return budget.Evaluation{}, nil, err
 	}
-	eval := budget.Evaluate(b, ms)
-	js, err := jsonString(struct {
-		Evaluation   budget.Evaluation              `json:"evaluation"`
-		Measurements map[string]*budget.Measurement `json:"measurements"`
-	}{eval, ms})
-	if err != nil {
-		return nil, err
-	}
-	return &BudgetResult{Passed: eval.Passed, Summary: budgetSummary(eval), Evaluation: js}, nil
+	return budget.Evaluate(b, ms), ms, nil
 }
 
 // expectedPorts are the ports each image must expose.
@@ -178,13 +202,12 @@ func (m *Stack) expectedPorts() map[string][]string {
 	return map[string][]string{"frontend": {"80/tcp"}, "backend": {strconv.Itoa(m.BackendPort) + "/tcp"}}
 }
 
-func (m *Stack) policy(t tarballs) (*PolicyResult, error) {
+func (m *Stack) policy(t tarballs) (map[string]policy.Report, error) {
 	waivers, err := m.waivers()
 	if err != nil {
 		return nil, err
 	}
 	reports := map[string]policy.Report{}
-	passed := true
 	for name, p := range t.paths {
 		img, err := oci.Open(p)
 		if err != nil {
@@ -196,36 +219,11 @@ func (m *Stack) policy(t tarballs) (*PolicyResult, error) {
 			return nil, fmt.Errorf("--waive: %v", err)
 		}
 		reports[name] = r
-		passed = passed && r.Passed
 	}
-	js, err := jsonString(reports)
-	if err != nil {
-		return nil, err
-	}
-	return &PolicyResult{Passed: passed, Summary: policySummary(reports), Reports: js}, nil
+	return reports, nil
 }
 
 // byName lists the images by name.
 func (i *Images) byName() map[string]*dagger.Container {
 	return map[string]*dagger.Container{"frontend": i.Frontend, "backend": i.Backend}
-}
-
-// budgetSummary lists the budget results, one line each.
-func budgetSummary(e budget.Evaluation) string {
-	s := ""
-	for _, r := range append(e.Images, e.Stack) {
-		s += "- " + r.Message + "\n"
-	}
-	return s
-}
-
-// policySummary lists the rules that did not pass, per image.
-func policySummary(rs map[string]policy.Report) string {
-	s := ""
-	for name, r := range rs {
-		for _, res := range r.Results {
-			s += fmt.Sprintf("- %s %s: passed=%v waived=%v %s\n", name, res.Rule, res.Passed, res.Waived, res.Detail)
-		}
-	}
-	return s
 }

@@ -209,21 +209,21 @@ func (r *Stack) UnmarshalJSON(bs []byte) error {
 
 func (r BudgetResult) MarshalJSON() ([]byte, error) {
 	var concrete struct {
-		Passed     bool
-		Summary    string
-		Evaluation string
+		Passed  bool
+		Summary string
+		Json    string
 	}
 	concrete.Passed = r.Passed
 	concrete.Summary = r.Summary
-	concrete.Evaluation = r.Evaluation
+	concrete.Json = r.Json
 	return json.Marshal(&concrete)
 }
 
 func (r *BudgetResult) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
-		Passed     bool
-		Summary    string
-		Evaluation string
+		Passed  bool
+		Summary string
+		Json    string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -231,7 +231,7 @@ func (r *BudgetResult) UnmarshalJSON(bs []byte) error {
 	}
 	r.Passed = concrete.Passed
 	r.Summary = concrete.Summary
-	r.Evaluation = concrete.Evaluation
+	r.Json = concrete.Json
 	return nil
 }
 
@@ -259,15 +259,55 @@ func (r *Images) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r CheckReport) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed   bool
+		Headline string
+		Text     string
+		Markdown string
+		Json     string
+		Files    *dagger.Directory
+	}
+	concrete.Passed = r.Passed
+	concrete.Headline = r.Headline
+	concrete.Text = r.Text
+	concrete.Markdown = r.Markdown
+	concrete.Json = r.Json
+	concrete.Files = r.Files
+	return json.Marshal(&concrete)
+}
+
+func (r *CheckReport) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed   bool
+		Headline string
+		Text     string
+		Markdown string
+		Json     string
+		Files    *dagger.Directory
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Headline = concrete.Headline
+	r.Text = concrete.Text
+	r.Markdown = concrete.Markdown
+	r.Json = concrete.Json
+	r.Files = concrete.Files
+	return nil
+}
+
 func (r PolicyResult) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Passed  bool
 		Summary string
-		Reports string
+		Json    string
 	}
 	concrete.Passed = r.Passed
 	concrete.Summary = r.Summary
-	concrete.Reports = r.Reports
+	concrete.Json = r.Json
 	return json.Marshal(&concrete)
 }
 
@@ -275,7 +315,7 @@ func (r *PolicyResult) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
 		Passed  bool
 		Summary string
-		Reports string
+		Json    string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -283,7 +323,7 @@ func (r *PolicyResult) UnmarshalJSON(bs []byte) error {
 	}
 	r.Passed = concrete.Passed
 	r.Summary = concrete.Summary
-	r.Reports = concrete.Reports
+	r.Json = concrete.Json
 	return nil
 }
 
@@ -476,6 +516,18 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
+	case "CheckReport":
+		switch fnName {
+		case "Assert":
+			var parent CheckReport
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*CheckReport).Assert(&parent)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
 	case "Images":
 		switch fnName {
 		case "Digests":
@@ -554,6 +606,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Stack).Build(&parent, ctx)
+		case "Check":
+			var parent Stack
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Stack).Check(&parent, ctx)
 		case "Frontend":
 			var parent Stack
 			err = json.Unmarshal(parentJSON, &parent)

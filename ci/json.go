@@ -6,8 +6,11 @@ package main
 // Only errors that callers inspect (scan.Failure) are wrapped.
 
 import (
+	"strings"
+
 	"encoding/json"
 	"fmt"
+	"github.com/stack-ci/stack/pipelines/report"
 )
 
 // jsonString marshals v, indented, for a file of a result directory.
@@ -17,4 +20,16 @@ func jsonString(v any) (string, error) {
 		return "", fmt.Errorf("encoding %T as JSON: %v", v, err)
 	}
 	return string(b) + "\n", nil
+}
+
+// stageSummary renders one stage's result the way the pipeline's report
+// does, for the functions that run one gate on its own.
+func stageSummary(stage string, add func(*report.Builder)) (string, error) {
+	b := report.New(report.Source{}, report.WithStages(stage))
+	add(b)
+	var md strings.Builder
+	if err := b.Report().WriteMarkdown(&md); err != nil {
+		return "", fmt.Errorf("rendering the %s summary: %v", stage, err)
+	}
+	return md.String(), nil
 }

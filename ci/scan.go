@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/stack-ci/stack/pipelines/report"
 	"github.com/stack-ci/stack/pipelines/scan"
 )
 
@@ -27,9 +27,9 @@ type ScanResult struct {
 	// the blocking findings.
 	Summary string
 	// The reports: Trivy's JSON per artifact, SARIF for code scanning and a
-	// CycloneDX SBOM per image, and gate.json with the verdict.
+	// CycloneDX SBOM per image.
 	Reports *dagger.Directory
-	// +private
+	// The gate's verdict as JSON.
 	Verdict string
 }
 
@@ -50,7 +50,20 @@ func (m *Stack) Scan(ctx context.Context) (*ScanResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.scan(ctx, imgs)
+	start := time.Now()
+	verdict, files, err := m.scan(ctx, imgs)
+	if err != nil {
+		return nil, err
+	}
+	gate, err := jsonString(report.FromVerdict(verdict))
+	if err != nil {
+		return nil, err
+	}
+	summary, err := stageSummary(report.StageScan, func(b *report.Builder) { b.AddScan(verdict, time.Since(start)) })
+	if err != nil {
+		return nil, err
+	}
+	return &ScanResult{Passed: verdict.Passed, Summary: summary, Reports: files, Verdict: gate}, nil
 }
 
 // scanOptions are the Trivy options of the scans, which run offline: the DB
@@ -142,24 +155,26 @@ type scanTarget struct {
 	args  []string
 }
 
-// scan runs the three scans concurrently, converts the image reports to
-// SARIF and CycloneDX, and decides the gate in Go.
-func (m *Stack) scan(ctx context.Context, imgs *Images) (*ScanResult, error) {
+// scan runs the three scans concurrently, decides the gate in Go, and
+// returns the verdict with the reports: Trivy's JSON per artifact, and
+// SARIF and a CycloneDX SBOM per image.
+func (m *Stack) scan(ctx context.Context, imgs *Images) (scan.Verdict, *dagger.Directory, error) {
+	fail := func(err error) (scan.Verdict, *dagger.Directory, error) { return scan.Verdict{}, nil, err }
 	opts, err := m.scanOptions()
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	ignore, ignoreFile, err := m.trivyIgnore(ctx)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	policy, err := m.scanPolicy(ignore)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	trivy, err := m.trivy(ctx, opts)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	trivy = trivy.WithDirectory("/out", dag.Directory())
 	targets := []scanTarget{
@@ -212,21 +227,13 @@ func (m *Stack) scan(ctx context.Context, imgs *Images) (*ScanResult, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	verdict, err := scan.Evaluate(policy, reports...)
 	if err != nil {
-		return nil, fmt.Errorf("deciding the scan gate: %v", err)
+		return fail(fmt.Errorf("deciding the scan gate: %v", err))
 	}
-	var md bytes.Buffer
-	if err := verdict.WriteMarkdown(&md); err != nil {
-		return nil, err
-	}
-	gate, err := jsonString(verdict)
-	if err != nil {
-		return nil, err
-	}
-	out := dag.Directory().WithNewFile("gate.json", gate)
+	out := dag.Directory()
 	conv := dag.Container().From(m.TrivyImage).WithDirectory("/out", dag.Directory())
 	convOpts := scan.Options{}
 	if ignoreFile != nil {
@@ -244,7 +251,7 @@ func (m *Stack) scan(ctx context.Context, imgs *Images) (*ScanResult, error) {
 		out = out.WithFile(t.name+".sarif", c.File("/out/report.sarif")).
 			WithFile(t.name+".cdx.json", c.File("/out/sbom.cdx.json"))
 	}
-	return &ScanResult{Passed: verdict.Passed, Summary: md.String(), Reports: out, Verdict: gate}, nil
+	return verdict, out, nil
 }
 
 // trivyIgnore reads the source's .trivyignore, if it has one.

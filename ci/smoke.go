@@ -59,7 +59,19 @@ func (m *Stack) Smoke(ctx context.Context) (*SmokeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.smoke(ctx, imgs)
+	rs, err := m.smoke(ctx, imgs)
+	if err != nil {
+		return nil, err
+	}
+	var table strings.Builder
+	if err := rs.WriteTable(&table); err != nil {
+		return nil, err
+	}
+	js, err := jsonString(rs)
+	if err != nil {
+		return nil, err
+	}
+	return &SmokeResult{Passed: rs.Passed(), Table: table.String(), Json: js}, nil
 }
 
 // smokeRun is one run of the smoke tests: its services and credentials.
@@ -180,7 +192,7 @@ func (m *Stack) frontendBackend(ctx context.Context, frontend *dagger.Container)
 	return b, nil
 }
 
-func (m *Stack) smoke(ctx context.Context, imgs *Images) (*SmokeResult, error) {
+func (m *Stack) smoke(ctx context.Context, imgs *Images) (smoke.Results, error) {
 	kind, err := smoke.ParseDatabaseKind(m.Database)
 	if err != nil {
 		return nil, fmt.Errorf("--database: %v", err)
@@ -319,8 +331,7 @@ func (m *Stack) smoke(ctx context.Context, imgs *Images) (*SmokeResult, error) {
 	if stopErr != nil {
 		_, _ = backendSvc.Stop(ctx, dagger.ServiceStopOpts{Kill: true})
 	}
-	results = append(results, smoke.JudgeShutdown(took, grace, stopErr))
-	return smokeResult(results)
+	return append(results, smoke.JudgeShutdown(took, grace, stopErr)), nil
 }
 
 // healthDeps are the health document's keys that must say ok.
@@ -395,16 +406,4 @@ func readResults(ctx context.Context, c *dagger.Container, name string) (smoke.R
 		return nil, fmt.Errorf("the smoke results %s: %v", name, err)
 	}
 	return rs, nil
-}
-
-func smokeResult(rs smoke.Results) (*SmokeResult, error) {
-	var table strings.Builder
-	if err := rs.WriteTable(&table); err != nil {
-		return nil, err
-	}
-	js, err := jsonString(rs)
-	if err != nil {
-		return nil, err
-	}
-	return &SmokeResult{Passed: rs.Passed(), Table: table.String(), Json: js}, nil
 }
