@@ -131,6 +131,7 @@ func WaitReady(ctx context.Context, name string, probe Probe, b Backoff) (string
 	}
 	start := time.Now()
 	delay := b.Initial
+	var last error // what the last attempt that ran to its end saw
 	for attempts := 1; ; attempts++ {
 		actx, cancel := context.WithTimeout(ctx, b.Attempt)
 		seen, err := probe(actx)
@@ -138,12 +139,16 @@ func WaitReady(ctx context.Context, name string, probe Probe, b Backoff) (string
 		if err == nil {
 			return seen, nil
 		}
+		// An attempt cut short by the overall deadline saw nothing new.
+		if ctx.Err() == nil || last == nil {
+			last = err
+			if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+				last = fmt.Errorf("probe timed out: %w", err)
+			}
+		}
 		select {
 		case <-ctx.Done():
-			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-				err = fmt.Errorf("probe timed out: %w", err)
-			}
-			return "", &NotReadyError{Name: name, Waited: time.Since(start), Attempts: attempts, Last: err}
+			return "", &NotReadyError{Name: name, Waited: time.Since(start), Attempts: attempts, Last: last}
 		case <-time.After(delay):
 		}
 		delay = min(delay*2, b.Max)
