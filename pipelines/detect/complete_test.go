@@ -34,7 +34,7 @@ func TestComplete(t *testing.T) {
 			explain:  []string{"images = frontend (spa in .), backend (node in .): one package.json at the root", "images.backend.package_manager = npm: npm: lockfile package-lock.json"}},
 		{name: "split yarn app without a stack.yaml", src: splitApp,
 			images:   []string{"backend backend node build dist node dist/main.js yarn", "frontend frontend spa build dist - yarn"},
-			managers: map[string]string{"backend": "corepack yarn@1 install --frozen-lockfile --non-interactive"}},
+			managers: map[string]string{"backend": "yarn install --frozen-lockfile --non-interactive"}},
 		{name: "images listed without kinds", src: splitApp, yaml: "images:\n  - {name: web, path: frontend}\n  - {name: api, path: backend, start: node dist/server.js}\n",
 			images:  []string{"web frontend spa build dist - yarn", "api backend node build dist node dist/server.js yarn"},
 			explain: []string{"images.web.kind = spa: package.json builds a static front end with vite", "images.api.build_script = build: detected"}},

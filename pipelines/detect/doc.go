@@ -29,14 +29,16 @@
 //	Prune            npm prune --omit=dev   (the production install)              (the production install)                 pnpm prune --prod
 //	Run(s)           npm run s              yarn run s                            yarn run s                               pnpm run s
 //
-// Only node is assumed in the base image. yarn and pnpm are launched with
-// `corepack yarn@VERSION …` / `corepack pnpm@VERSION …` (Launcher Corepack:
-// no `corepack enable`, which writes to node's bin directory), or `npx
-// --yes pnpm@VERSION …` (Launcher Npx, for images without corepack); a
+// Only what the node images ship is assumed in the base image: node, npm,
+// corepack and yarn 1. yarn classic runs as the image's own yarn (Launcher
+// Bundled: nothing to download, no corepack needed). pnpm and yarn berry
+// are launched with `corepack pnpm@VERSION …` / `corepack yarn@VERSION …`
+// (Launcher Corepack: no `corepack enable`, which writes to node's bin
+// directory), or `npx --yes pnpm@VERSION …` (Launcher Npx, for images
+// without corepack or with one too old to verify npm's signing keys); a
 // berry release committed under yarnPath runs with node directly. Without a
 // pinned version the major version comes from the lockfile's format
-// (pnpm-lock.yaml 9.0: pnpm@9; __metadata version 8: yarn@4). The node
-// images ship corepack and yarn 1; the recipes do not rely on the latter.
+// (pnpm-lock.yaml 9.0: pnpm@9; __metadata version 8: yarn@4).
 //
 // Manager.Caches and Manager.Env name the cache mounts and point the tools
 // at them: npm's cache (npm_config_cache), yarn classic's YARN_CACHE_FOLDER,

@@ -41,6 +41,11 @@ const (
 	// Npx runs `npx --yes pnpm@9.12.0 …`, fetched with npm: for node images
 	// without corepack (Node 25 and later) or with a broken one.
 	Npx Launcher = "npx"
+	// Bundled runs the tool the node image itself ships on its PATH: yarn
+	// 1.22 is in every official node image, so yarn classic needs no
+	// download at all (nor a working corepack). It is the default for yarn
+	// classic; it cannot pin a version.
+	Bundled Launcher = "bundled"
 )
 
 // Manager is the package manager of one folder, with the exact commands to
@@ -118,6 +123,8 @@ func (m Manager) Command(args ...string) []string {
 		head = []string{"node", m.YarnPath}
 	case m.Launcher == Npx:
 		head = []string{"npx", "--yes", m.spec()}
+	case m.Launcher == Bundled:
+		head = []string{string(m.Tool)}
 	default:
 		head = []string{"corepack", m.spec()}
 	}
@@ -215,7 +222,7 @@ func (m Manager) Caches() []Cache {
 	default:
 		out = append(out, Cache{"stack-pnpm", pnpmStore})
 	}
-	if m.Tool != NPM && m.YarnPath == "" {
+	if m.Tool != NPM && m.YarnPath == "" && m.Launcher != Bundled {
 		if m.Launcher == Npx {
 			out = append(out, Cache{"stack-npm", npmCacheDir})
 		} else {
@@ -240,7 +247,7 @@ func (m Manager) Env() map[string]string {
 	default:
 		env["npm_config_store_dir"] = pnpmStore
 	}
-	if m.Tool != NPM && m.YarnPath == "" {
+	if m.Tool != NPM && m.YarnPath == "" && m.Launcher != Bundled {
 		if m.Launcher == Npx {
 			env["npm_config_cache"] = npmCacheDir
 		} else {
@@ -387,6 +394,13 @@ func DetectManager(src Source, dir string, declared config.PackageManager) (Mana
 	}
 	if m.Tool == Yarn && !m.Berry && m.Version == "" {
 		m.Major = 1
+	}
+	if m.Tool == Yarn && !m.Berry && m.YarnPath == "" {
+		// yarn classic comes with the node images: no download, no corepack.
+		m.Launcher = Bundled
+		if m.Version != "" {
+			why = append(why, "the node image's own yarn 1 runs it (packageManager "+m.Version+" is not downloaded)")
+		}
 	}
 	if root != dir {
 		why = append(why, "in the workspace root "+strconv.Quote(root))

@@ -128,6 +128,10 @@ func TestResolveStart(t *testing.T) {
 		{"npm run shelly", []string{"npm", "run", "shelly"}, "needs a shell"},
 		{"npm run hooked", []string{"npm", "run", "hooked"}, "prehooked hook"},
 		{"node server/index.js", []string{"node", "server/index.js"}, "as is"},
+		{"yarn start", []string{"node", "--enable-source-maps", "main.js"}, "directly"},
+		{"yarn run webui", []string{"node", "server/index.js"}, "directly"},
+		{"pnpm webui", []string{"node", "server/index.js"}, "directly"},
+		{"yarn install", []string{"yarn", "install"}, "as is"},
 	} {
 		got, err := ResolveStart(tc.cmd, pkg)
 		if err != nil || !reflect.DeepEqual(got.Args, tc.want) || !strings.Contains(got.Note, tc.note) {

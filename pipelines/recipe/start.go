@@ -76,8 +76,8 @@ type Start struct {
 }
 
 // ResolveStart decides the backend's default arguments from the start
-// command and the application's package.json. `npm run <script>` whose
-// script is a simple command (e.g. "node server/index.js") is replaced by
+// command and the application's package.json. `npm run <script>` (or yarn's
+// or pnpm's way to run a script) whose script is a simple command (e.g. "node server/index.js") is replaced by
 // that command, so the app runs as the container's main process and receives
 // SIGTERM directly; npm stays in between only when the script needs a shell.
 func ResolveStart(command string, packageJSON []byte) (Start, error) {
@@ -109,16 +109,28 @@ func ResolveStart(command string, packageJSON []byte) (Start, error) {
 	return Start{Args: direct, Note: fmt.Sprintf("%q runs %q directly so the app receives signals", command, body)}, nil
 }
 
-// npmRunScript recognises `npm run X`, `npm run-script X` and `npm start`.
+// npmRunScript recognises the package managers' ways to run a script:
+// `npm run X`, `npm run-script X`, `npm start`, `yarn X`, `yarn run X`,
+// `yarn start`, `pnpm X`, `pnpm run X`, `pnpm start`.
 func npmRunScript(argv []string) (string, bool) {
-	if len(argv) == 0 || argv[0] != "npm" {
+	if len(argv) < 2 || len(argv) > 3 {
 		return "", false
 	}
-	if len(argv) == 2 && argv[1] == "start" {
-		return "start", true
-	}
-	if len(argv) == 3 && (argv[1] == "run" || argv[1] == "run-script") {
-		return argv[2], true
+	switch argv[0] {
+	case "npm":
+		if len(argv) == 2 && argv[1] == "start" {
+			return "start", true
+		}
+		if len(argv) == 3 && (argv[1] == "run" || argv[1] == "run-script") {
+			return argv[2], true
+		}
+	case "yarn", "pnpm":
+		if len(argv) == 3 && argv[1] == "run" {
+			return argv[2], true
+		}
+		if len(argv) == 2 && !strings.HasPrefix(argv[1], "-") && argv[1] != "install" && argv[1] != "add" {
+			return argv[1], true
+		}
 	}
 	return "", false
 }
