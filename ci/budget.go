@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
-	"dagger/stack/internal/dagger"
-
-	"golang.org/x/sync/errgroup"
-
 	"github.com/stack-ci/stack/pipelines/budget"
 	"github.com/stack-ci/stack/pipelines/oci"
+	"github.com/stack-ci/stack/pipelines/plan"
 	"github.com/stack-ci/stack/pipelines/policy"
 	"github.com/stack-ci/stack/pipelines/report"
 )
@@ -59,13 +55,13 @@ func (r *PolicyResult) Check() (string, error) {
 // the files that later layers delete or overwrite. Each image and the whole
 // stack are held against their budgets (--budget, --budget-metric).
 func (m *Stack) Budget(ctx context.Context) (*BudgetResult, error) {
-	tars, err := m.buildAndExport(ctx)
+	a, tars, err := m.buildAndExport(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tars.remove()
 	start := time.Now()
-	eval, ms, err := m.budget(tars)
+	eval, ms, err := m.budget(a, tars)
 	if err != nil {
 		return nil, err
 	}
@@ -84,13 +80,13 @@ func (m *Stack) Budget(ctx context.Context) (*BudgetResult, error) {
 // healthcheck, no secret-looking values in env or labels, and the expected
 // port exposed. A rule is waived by name with --waive.
 func (m *Stack) Policy(ctx context.Context) (*PolicyResult, error) {
-	tars, err := m.buildAndExport(ctx)
+	a, tars, err := m.buildAndExport(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tars.remove()
 	start := time.Now()
-	reports, err := m.policy(tars)
+	reports, err := m.policy(a, tars)
 	if err != nil {
 		return nil, err
 	}
@@ -109,67 +105,27 @@ func (m *Stack) Policy(ctx context.Context) (*PolicyResult, error) {
 	return &PolicyResult{Passed: passed, Summary: summary, Json: js}, nil
 }
 
-// tarballs are the built images exported into the module's scratch space.
-type tarballs struct {
-	dir   string
-	paths map[string]string
+// buildAndExport loads the app, builds every image and exports them.
+func (m *Stack) buildAndExport(ctx context.Context) (*app, tarballs, error) {
+	a, err := m.load(ctx)
+	if err != nil {
+		return nil, tarballs{}, err
+	}
+	imgs, errs := m.buildAll(ctx, a)
+	if err := errors.Join(errs...); err != nil {
+		return nil, tarballs{}, err
+	}
+	t, err := exportImages(ctx, imgs)
+	return a, t, err
 }
 
-func (t tarballs) remove() { os.RemoveAll(t.dir) }
-
-func (m *Stack) buildAndExport(ctx context.Context) (tarballs, error) {
-	imgs, err := m.Build(ctx)
-	if err != nil {
-		return tarballs{}, err
-	}
-	return exportImages(ctx, imgs)
-}
-
-// exportImages writes both images as OCI tarballs, concurrently.
-func exportImages(ctx context.Context, imgs *Images) (tarballs, error) {
-	dir, err := os.MkdirTemp("", "stack-images-")
-	if err != nil {
-		return tarballs{}, fmt.Errorf("exporting the images: %v", err)
-	}
-	t := tarballs{dir: dir, paths: map[string]string{}}
-	g, gctx := errgroup.WithContext(ctx)
-	for name, c := range imgs.byName() {
-		p := filepath.Join(dir, name+".tar")
-		t.paths[name] = p
-		g.Go(func() error {
-			if _, err := c.AsTarball().Export(gctx, p); err != nil {
-				return fmt.Errorf("exporting the %s image: %v", name, err)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		t.remove()
-		return tarballs{}, err
-	}
-	return t, nil
-}
-
-// budgets are the budgets given over the defaults.
-func (m *Stack) budgets() (budget.Budgets, error) {
-	metric, err := budget.ParseMetric(m.BudgetMetric)
-	if err != nil {
-		return budget.Budgets{}, fmt.Errorf("--budget-metric: %v", err)
-	}
-	b, err := budget.ParseSpecs(m.Budgets, metric)
+// budgets are stack.yaml's budgets with the command line's applied.
+func (m *Stack) budgets(a *app) (budget.Budgets, error) {
+	b, err := budget.ApplySpecs(a.Config.Budgets.Budgets(), m.Budgets)
 	if err != nil {
 		return budget.Budgets{}, fmt.Errorf("--budget: %v", err)
 	}
 	return b, nil
-}
-
-// waivers are the policy waivers by image ("" for all).
-func (m *Stack) waivers() (map[string][]policy.Waiver, error) {
-	w, err := policy.ParseWaiverSpecs(m.Waive)
-	if err != nil {
-		return nil, fmt.Errorf("--waive: %v", err)
-	}
-	return w, nil
 }
 
 // measureAll measures every exported image.
@@ -185,8 +141,8 @@ func measureAll(t tarballs) (map[string]*budget.Measurement, error) {
 	return out, nil
 }
 
-func (m *Stack) budget(t tarballs) (budget.Evaluation, map[string]*budget.Measurement, error) {
-	b, err := m.budgets()
+func (m *Stack) budget(a *app, t tarballs) (budget.Evaluation, map[string]*budget.Measurement, error) {
+	b, err := m.budgets(a)
 	if err != nil {
 		return budget.Evaluation{}, nil, err
 	}
@@ -197,15 +153,10 @@ func (m *Stack) budget(t tarballs) (budget.Evaluation, map[string]*budget.Measur
 	return budget.Evaluate(b, ms), ms, nil
 }
 
-// expectedPorts are the ports each image must expose.
-func (m *Stack) expectedPorts() map[string][]string {
-	return map[string][]string{"frontend": {"80/tcp"}, "backend": {strconv.Itoa(m.BackendPort) + "/tcp"}}
-}
-
-func (m *Stack) policy(t tarballs) (map[string]policy.Report, error) {
-	waivers, err := m.waivers()
+func (m *Stack) policy(a *app, t tarballs) (map[string]policy.Report, error) {
+	cli, err := policy.ParseWaiverSpecs(m.Waive)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--waive: %v", err)
 	}
 	reports := map[string]policy.Report{}
 	for name, p := range t.paths {
@@ -213,17 +164,16 @@ func (m *Stack) policy(t tarballs) (map[string]policy.Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading the %s image: %v", name, err)
 		}
-		r, err := policy.Check(img.Config, policy.Options{ExpectedPorts: m.expectedPorts()[name], Waivers: policy.WaiversFor(waivers, name)})
+		var ports []string
+		if ci, ok := a.Config.Image(name); ok && ci.Port != 0 {
+			ports = []string{strconv.Itoa(ci.Port) + "/tcp"}
+		}
+		r, err := policy.Check(img.Config, policy.Options{ExpectedPorts: ports, Waivers: plan.Waivers(a.Config, name, cli)})
 		img.Close()
 		if err != nil {
-			return nil, fmt.Errorf("--waive: %v", err)
+			return nil, fmt.Errorf("the %s image's policy: %v", name, err)
 		}
 		reports[name] = r
 	}
 	return reports, nil
-}
-
-// byName lists the images by name.
-func (i *Images) byName() map[string]*dagger.Container {
-	return map[string]*dagger.Container{"frontend": i.Frontend, "backend": i.Backend}
 }

@@ -6,45 +6,27 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"dagger/stack/internal/dagger"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/stack-ci/stack/pipelines/oci"
+	"github.com/stack-ci/stack/pipelines/plan"
 	"github.com/stack-ci/stack/pipelines/recipe"
 )
 
-// appDir is where the application lives inside the build and runtime images.
-const appDir = "/app"
-
-// npmCache is the npm download cache shared by every build stage.
-func npmCache() *dagger.CacheVolume { return dag.CacheVolume("stack-npm") }
-
-// nodeStage starts a build stage on the node image with the npm cache, the
-// manifests and a clean install of the dependencies (`npm ci ARGS…`).
-func (m *Stack) nodeStage(args ...string) *dagger.Container {
-	return dag.Container().
-		From(m.NodeImage).
-		WithMountedCache("/root/.npm", npmCache()).
-		WithEnvVariable("npm_config_cache", "/root/.npm").
-		WithEnvVariable("npm_config_update_notifier", "false").
-		WithWorkdir(appDir).
-		WithDirectory(appDir, m.Source, dagger.ContainerWithDirectoryOpts{Include: []string{"package.json", "package-lock.json", ".npmrc"}}).
-		WithExec(append([]string{"npm", "ci", "--no-audit", "--no-fund"}, args...))
-}
-
-// labels returns the OCI labels of one image.
-func (m *Stack) labels(image string) (map[string]string, error) {
+// labels returns the OCI labels of the image titled title.
+func (m *Stack) labels(title string) (map[string]string, error) {
 	created, err := recipe.ParseCreated(m.LabelInfo.Created, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("--created: %v", err)
 	}
 	return recipe.Labels(recipe.LabelInfo{
-		Title:    m.Name + "-" + image,
+		Title:    title,
 		Source:   m.LabelInfo.Source,
 		Revision: m.LabelInfo.Revision,
 		Version:  m.LabelInfo.Version,
@@ -59,125 +41,174 @@ func withLabels(c *dagger.Container, labels map[string]string) *dagger.Container
 	return c
 }
 
-// Spa builds the SPA and returns its files (without source maps unless asked).
-func (m *Stack) Spa() *dagger.Directory {
-	dist := m.nodeStage().
-		WithDirectory(appDir, m.Source).
-		WithExec([]string{"npm", "run", m.BuildScript}).
-		Directory(appDir + "/" + m.OutputDir)
-	if !m.SourceMaps {
-		dist = dist.Filter(dagger.DirectoryFilterOpts{Exclude: []string{recipe.SourceMapPattern}})
-	}
-	return dist
-}
-
-// nginxConfigFile returns the app's nginx config, or the module's default.
-func (m *Stack) nginxConfigFile(ctx context.Context) (*dagger.File, error) {
-	ok, err := m.Source.Exists(ctx, m.NginxConfig)
+// buildImage turns an image's plan into a container: the build stage, then
+// the runtime stage with only what the plan copies. Nothing is decided here.
+func (m *Stack) buildImage(a *app, p plan.Image) (*dagger.Container, error) {
+	labels, err := m.labels(a.Config.Title(p.Name))
 	if err != nil {
-		return nil, fmt.Errorf("looking for %s in the source: %v", m.NginxConfig, err)
+		return nil, err
 	}
-	if ok {
-		return m.Source.File(m.NginxConfig), nil
+	if d := p.Dockerfile; d != nil {
+		opts := dagger.DirectoryDockerBuildOpts{Dockerfile: d.Path, Target: d.Target}
+		for _, kv := range d.BuildArgs {
+			opts.BuildArgs = append(opts.BuildArgs, dagger.BuildArg{Name: kv[0], Value: kv[1]})
+		}
+		if len(d.Secrets) > 0 {
+			return nil, fmt.Errorf("image %s: build secrets are not supported by this module yet; remove build_secrets", p.Name)
+		}
+		c := m.Source.Directory(d.Context).DockerBuild(opts)
+		if len(d.Args) > 0 {
+			c = c.WithDefaultArgs(d.Args)
+		}
+		return withLabels(c, labels), nil
 	}
-	return dag.Directory().
-		WithNewFile("default.conf", recipe.DefaultNginxConfig(recipe.BackendHost, m.BackendPort)).
-		File("default.conf"), nil
+
+	b, rt := p.Build, p.Runtime
+	root := m.Source.Directory(b.Root)
+	stage := dag.Container().From(b.Image)
+	for _, c := range b.Caches {
+		stage = stage.WithMountedCache(c.Dir, dag.CacheVolume(c.Volume))
+	}
+	for _, kv := range b.Env {
+		stage = stage.WithEnvVariable(kv[0], kv[1])
+	}
+	stage = stage.WithWorkdir(plan.AppDir)
+	if b.Manifests != nil {
+		stage = stage.WithDirectory(plan.AppDir, root, dagger.ContainerWithDirectoryOpts{Include: b.Manifests})
+	} else {
+		stage = stage.WithDirectory(plan.AppDir, root)
+	}
+	stage = stage.WithExec(b.Install)
+	if b.Build != nil {
+		stage = stage.WithDirectory(plan.AppDir, root).WithWorkdir(b.Dir).WithExec(b.Build)
+	}
+	if b.Prune != nil {
+		stage = stage.WithWorkdir(plan.AppDir).WithExec(b.Prune)
+	}
+
+	c := dag.Container().From(rt.Image)
+	for _, dir := range rt.Remove {
+		c = c.WithoutDirectory(dir)
+	}
+	if rt.Workdir != "" {
+		c = c.WithWorkdir(rt.Workdir)
+	}
+	for _, cp := range rt.Copies {
+		from := stage.Directory(cp.From)
+		if cp.Source {
+			from = m.Source.Directory(cp.From)
+		}
+		c = c.WithDirectory(cp.To, from, dagger.ContainerWithDirectoryOpts{Exclude: cp.Exclude, Owner: rt.Owner})
+	}
+	for _, f := range rt.Files {
+		if f.Source != "" {
+			c = c.WithFile(f.To, m.Source.File(f.Source))
+		} else {
+			c = c.WithNewFile(f.To, f.Contents)
+		}
+	}
+	for _, kv := range rt.Env {
+		c = c.WithEnvVariable(kv[0], kv[1])
+	}
+	if rt.Port != 0 {
+		c = c.WithExposedPort(rt.Port)
+	}
+	if len(rt.Healthcheck) > 0 {
+		c = c.WithDockerHealthcheck(rt.Healthcheck, dagger.ContainerWithDockerHealthcheckOpts{Interval: "10s", Timeout: "5s", StartPeriod: "10s", Retries: 3})
+	}
+	if rt.User != "" {
+		c = c.WithUser(rt.User)
+	}
+	c = c.WithDefaultArgs(rt.Args)
+	return withLabels(c, labels), nil
 }
 
-// Frontend builds the frontend image: the SPA built on the node image, served
-// by nginx with the app's config (or the module's default), port 80, and a
-// healthcheck.
+// Image builds one of the app's images by name (see `dagger call config`
+// for the names: frontend and backend by default).
+func (m *Stack) Image(
+	ctx context.Context,
+	// The image's name.
+	name string,
+) (*dagger.Container, error) {
+	a, err := m.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := a.plan(name)
+	if !ok {
+		return nil, fmt.Errorf("no image named %q; the app's images are %s", name, strings.Join(a.names(), ", "))
+	}
+	return m.buildImage(a, p)
+}
+
+// Frontend builds the image named frontend: for the default recipe, the SPA
+// built on the node image and served by nginx with the app's config, port
+// 80 and a healthcheck.
 func (m *Stack) Frontend(ctx context.Context) (*dagger.Container, error) {
-	labels, err := m.labels("frontend")
-	if err != nil {
-		return nil, err
-	}
-	if m.FrontendDockerfile != "" {
-		return withLabels(m.Source.DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: m.FrontendDockerfile}), labels), nil
-	}
-	conf, err := m.nginxConfigFile(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c := dag.Container().
-		From(m.NginxImage).
-		WithoutDirectory("/usr/share/nginx/html").
-		WithDirectory("/usr/share/nginx/html", m.Spa()).
-		WithFile("/etc/nginx/conf.d/default.conf", conf).
-		WithExposedPort(80).
-		WithDockerHealthcheck(recipe.NginxHealthcheck("/"), dagger.ContainerWithDockerHealthcheckOpts{Interval: "10s", Timeout: "3s", StartPeriod: "5s", Retries: 3}).
-		WithDefaultArgs([]string{"nginx", "-g", "daemon off;"})
-	return withLabels(c, labels), nil
+	return m.Image(ctx, "frontend")
 }
 
-// Backend builds the backend image: production dependencies installed in a
-// separate stage, then the app on a fresh node image, running as uid 1001
-// with NODE_ENV=production, the port exposed, a healthcheck that needs only
-// node, and the start command as default arguments.
+// Backend builds the image named backend: for the default recipe, the
+// production dependencies installed in their own stage, then the app on a
+// fresh node image, as uid 1001, NODE_ENV=production, the port exposed, a
+// healthcheck that needs only node, and the start command as default
+// arguments.
 func (m *Stack) Backend(ctx context.Context) (*dagger.Container, error) {
-	labels, err := m.labels("backend")
-	if err != nil {
-		return nil, err
-	}
-	if m.BackendDockerfile != "" {
-		return withLabels(m.Source.DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: m.BackendDockerfile}), labels), nil
-	}
-	pkg, err := m.Source.File("package.json").Contents(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading package.json from the source: %v", err)
-	}
-	start, err := recipe.ResolveStart(m.StartCommand, []byte(pkg))
-	if err != nil {
-		return nil, err
-	}
-	deps := m.nodeStage("--omit=dev").Directory(appDir + "/node_modules")
-	port := strconv.Itoa(m.BackendPort)
-	c := dag.Container().
-		From(m.NodeImage).
-		WithWorkdir(appDir).
-		WithDirectory(appDir, m.Source, dagger.ContainerWithDirectoryOpts{Exclude: recipe.BackendExclude}).
-		WithDirectory(appDir+"/node_modules", deps).
-		WithEnvVariable("NODE_ENV", "production").
-		WithEnvVariable("PORT", port).
-		WithExposedPort(m.BackendPort).
-		WithDockerHealthcheck(recipe.NodeHealthcheck(m.BackendPort, m.HealthPath), dagger.ContainerWithDockerHealthcheckOpts{Interval: "10s", Timeout: "5s", StartPeriod: "10s", Retries: 3}).
-		WithUser(strconv.Itoa(recipe.BackendUID) + ":" + strconv.Itoa(recipe.BackendUID)).
-		WithDefaultArgs(start.Args)
-	return withLabels(c, labels), nil
+	return m.Image(ctx, "backend")
 }
 
-// Images are the built frontend and backend images.
+// Images are the app's built images.
 type Images struct {
-	// The frontend image: nginx serving the SPA and proxying the API.
-	Frontend *dagger.Container
-	// The backend image: the Node API.
-	Backend *dagger.Container
+	// The images' names, in the configuration's order.
+	Names []string
+	// The images, in the order of Names.
+	Containers []*dagger.Container
 }
 
-// Build builds the frontend and backend images concurrently. A failure names
-// the image and the step, with the tail of its output.
+// Image returns the built image named name.
+func (i *Images) Image(
+	// The image's name.
+	name string,
+) (*dagger.Container, error) {
+	if k := slices.Index(i.Names, name); k >= 0 {
+		return i.Containers[k], nil
+	}
+	return nil, fmt.Errorf("no image named %q; the images are %s", name, strings.Join(i.Names, ", "))
+}
+
+// Build builds every image of the app concurrently. A failure names the
+// image and the step, with the tail of its output.
 func (m *Stack) Build(ctx context.Context) (*Images, error) {
-	var imgs Images
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		c, err := m.Frontend(gctx)
-		if err == nil {
-			imgs.Frontend, err = c.Sync(gctx)
-		}
-		return explain("frontend", err)
-	})
-	g.Go(func() error {
-		c, err := m.Backend(gctx)
-		if err == nil {
-			imgs.Backend, err = c.Sync(gctx)
-		}
-		return explain("backend", err)
-	})
-	if err := g.Wait(); err != nil {
+	a, err := m.load(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return &imgs, nil
+	imgs, errs := m.buildAll(ctx, a)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return imgs, nil
+}
+
+// buildAll builds every image concurrently; one failure does not cancel
+// the others, and each image has its own error (nil when it built).
+func (m *Stack) buildAll(ctx context.Context, a *app) (*Images, []error) {
+	imgs := &Images{Names: a.names(), Containers: make([]*dagger.Container, len(a.Plans))}
+	errs := make([]error, len(a.Plans))
+	var wg sync.WaitGroup
+	for i, p := range a.Plans {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := m.buildImage(a, p)
+			if err == nil {
+				c, err = c.Sync(ctx)
+			}
+			imgs.Containers[i], errs[i] = c, explain(p.Name, err)
+		}()
+	}
+	wg.Wait()
+	return imgs, errs
 }
 
 // explain turns a failed exec into a StepError naming the image and step.
@@ -195,53 +226,65 @@ func explain(image string, err error) error {
 // Digests returns each image's manifest digest, one "NAME DIGEST" line per
 // image: the digest the image will have in a registry.
 func (i *Images) Digests(ctx context.Context) (string, error) {
+	t, err := exportImages(ctx, i)
+	if err != nil {
+		return "", err
+	}
+	defer t.remove()
 	var b strings.Builder
-	for _, img := range []struct {
-		name string
-		ctr  *dagger.Container
-	}{{"frontend", i.Frontend}, {"backend", i.Backend}} {
-		d, err := manifestDigest(ctx, img.name, img.ctr)
+	for _, name := range i.Names {
+		img, err := oci.Open(t.paths[name])
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("reading the %s image: %v", name, err)
 		}
-		fmt.Fprintf(&b, "%s %s\n", img.name, d)
+		fmt.Fprintf(&b, "%s %s\n", name, img.Digest)
+		img.Close()
 	}
 	return b.String(), nil
 }
 
-// exportImage writes the container's OCI tarball into the module's scratch
-// space, where pipelines/ packages read it.
-func exportImage(ctx context.Context, name string, c *dagger.Container) (string, error) {
-	dir, err := os.MkdirTemp("", "stack-image-")
-	if err != nil {
-		return "", fmt.Errorf("exporting %s: %v", name, err)
-	}
-	path := filepath.Join(dir, name+".tar")
-	if _, err := c.AsTarball().Export(ctx, path); err != nil {
-		return "", fmt.Errorf("exporting %s: %v", name, err)
-	}
-	return path, nil
-}
-
-// manifestDigest returns the digest of the image's manifest.
-func manifestDigest(ctx context.Context, name string, c *dagger.Container) (string, error) {
-	path, err := exportImage(ctx, name, c)
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(filepath.Dir(path))
-	img, err := oci.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("reading the %s image: %v", name, err)
-	}
-	defer img.Close()
-	return img.Digest.String(), nil
-}
-
-// Tarballs returns the images as OCI tarballs, frontend.tar and backend.tar,
-// for `dagger call build tarballs export --path=out/`.
+// Tarballs returns the images as OCI tarballs, NAME.tar each, for
+// `dagger call build tarballs export --path=out/`.
 func (i *Images) Tarballs() *dagger.Directory {
-	return dag.Directory().
-		WithFile("frontend.tar", i.Frontend.AsTarball()).
-		WithFile("backend.tar", i.Backend.AsTarball())
+	d := dag.Directory()
+	for k, name := range i.Names {
+		d = d.WithFile(name+".tar", i.Containers[k].AsTarball())
+	}
+	return d
+}
+
+// tarballs are the built images exported into the module's scratch space.
+type tarballs struct {
+	dir   string
+	paths map[string]string
+}
+
+func (t tarballs) remove() { os.RemoveAll(t.dir) }
+
+// exportImages writes every image as an OCI tarball, concurrently.
+func exportImages(ctx context.Context, imgs *Images) (tarballs, error) {
+	dir, err := os.MkdirTemp("", "stack-images-")
+	if err != nil {
+		return tarballs{}, fmt.Errorf("exporting the images: %v", err)
+	}
+	t := tarballs{dir: dir, paths: map[string]string{}}
+	errs := make([]error, len(imgs.Names))
+	var wg sync.WaitGroup
+	for k, name := range imgs.Names {
+		p := filepath.Join(dir, strconv.Itoa(k)+"-"+name+".tar")
+		t.paths[name] = p
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := imgs.Containers[k].AsTarball().Export(ctx, p); err != nil {
+				errs[k] = fmt.Errorf("exporting the %s image: %v", name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.remove()
+		return tarballs{}, err
+	}
+	return t, nil
 }

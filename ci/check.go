@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -50,7 +51,7 @@ func (r *CheckReport) Assert() (string, error) {
 //	dagger call --source=examples/hivemind check assert
 //	dagger call --source=examples/hivemind check files export --path=out/
 func (m *Stack) Check(ctx context.Context) (*CheckReport, error) {
-	run := m.check(ctx, report.Source{App: m.Name, Revision: m.LabelInfo.Revision})
+	run := m.check(ctx, report.Source{Revision: m.LabelInfo.Revision})
 	defer run.close()
 	run.b.Skip(report.StagePublish, "check does not publish (see publish and release)")
 	return run.finish()
@@ -59,6 +60,7 @@ func (m *Stack) Check(ctx context.Context) (*CheckReport, error) {
 // checkRun is one run of the pipeline, up to and including the gates.
 type checkRun struct {
 	m     *Stack
+	a     *app
 	b     *report.Builder
 	imgs  *Images
 	tars  tarballs
@@ -80,13 +82,34 @@ func (r *checkRun) timed(stage string, run func(start time.Time) error) {
 	}
 }
 
-// check builds, exports and gates the images, reporting every stage.
+// check loads the app, builds, exports and gates its images, reporting
+// every stage.
 func (m *Stack) check(ctx context.Context, src report.Source) *checkRun {
-	r := &checkRun{m: m, b: report.New(src, report.WithToolVersion(toolVersion)), files: dag.Directory()}
+	r := &checkRun{m: m, files: dag.Directory()}
 	gates := []string{report.StageScan, report.StageBudget, report.StagePolicy, report.StageSmoke}
-
 	start := time.Now()
-	imgs, images, err := m.buildEach(ctx)
+	a, err := m.load(ctx)
+	if err != nil {
+		r.b = report.New(src, report.WithToolVersion(toolVersion))
+		r.b.AddError(report.StageBuild, err, time.Since(start))
+		for _, g := range gates {
+			r.b.Block(g, report.StageBuild)
+		}
+		return r
+	}
+	r.a = a
+	src.App = a.Config.Name
+	r.b = report.New(src, report.WithToolVersion(toolVersion))
+
+	imgs, errs := m.buildAll(ctx, a)
+	images := make([]report.Image, len(imgs.Names))
+	for i, name := range imgs.Names {
+		images[i].Name = name
+		if errs[i] != nil {
+			images[i].Error = errs[i].Error()
+		}
+	}
+	err = errors.Join(errs...)
 	if err == nil {
 		if r.tars, err = exportImages(ctx, imgs); err == nil {
 			err = describeImages(r.tars, images)
@@ -114,7 +137,7 @@ func (m *Stack) check(ctx context.Context, src report.Source) *checkRun {
 		}()
 	}
 	stage(report.StageScan, func(start time.Time) error {
-		verdict, files, err := m.scan(ctx, imgs)
+		verdict, files, err := m.scan(ctx, a, imgs)
 		if err != nil {
 			return err
 		}
@@ -125,7 +148,7 @@ func (m *Stack) check(ctx context.Context, src report.Source) *checkRun {
 		return nil
 	})
 	stage(report.StageBudget, func(start time.Time) error {
-		eval, ms, err := m.budget(r.tars)
+		eval, ms, err := m.budget(a, r.tars)
 		if err != nil {
 			return err
 		}
@@ -133,7 +156,7 @@ func (m *Stack) check(ctx context.Context, src report.Source) *checkRun {
 		return nil
 	})
 	stage(report.StagePolicy, func(start time.Time) error {
-		reports, err := m.policy(r.tars)
+		reports, err := m.policy(a, r.tars)
 		if err != nil {
 			return err
 		}
@@ -141,7 +164,7 @@ func (m *Stack) check(ctx context.Context, src report.Source) *checkRun {
 		return nil
 	})
 	stage(report.StageSmoke, func(start time.Time) error {
-		rs, err := m.smoke(ctx, imgs)
+		rs, err := m.smoke(ctx, a, imgs)
 		if err != nil {
 			return err
 		}
@@ -177,41 +200,6 @@ func (r *checkRun) finish() (*CheckReport, error) {
 		Json:     js.String(),
 		Files:    files,
 	}, nil
-}
-
-// buildEach builds both images concurrently; unlike Build, one failure does
-// not cancel the other, and each image reports its own outcome.
-func (m *Stack) buildEach(ctx context.Context) (*Images, []report.Image, error) {
-	var imgs Images
-	images := []report.Image{{Name: "frontend"}, {Name: "backend"}}
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for i, build := range []func(context.Context) (*dagger.Container, error){m.Frontend, m.Backend} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := build(ctx)
-			if err == nil {
-				c, err = c.Sync(ctx)
-			}
-			if err = explain(images[i].Name, err); err != nil {
-				errs[i], images[i].Error = err, err.Error()
-				return
-			}
-			if i == 0 {
-				imgs.Frontend = c
-			} else {
-				imgs.Backend = c
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, images, err
-		}
-	}
-	return &imgs, images, nil
 }
 
 // describeImages fills in each image's digest and platform from its tarball.

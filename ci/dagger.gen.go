@@ -62,6 +62,8 @@ func convertSlice[I any, O any](in []I, f func(I) O) []O {
 func (r Stack) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Source             *dagger.Directory
+		ConfigFile         string
+		Name               string
 		NodeImage          string
 		NginxImage         string
 		BuildScript        string
@@ -73,7 +75,6 @@ func (r Stack) MarshalJSON() ([]byte, error) {
 		SourceMaps         bool
 		FrontendDockerfile string
 		BackendDockerfile  string
-		Name               string
 		LabelInfo          LabelInfo
 		Severity           string
 		IgnoreUnfixed      bool
@@ -96,6 +97,8 @@ func (r Stack) MarshalJSON() ([]byte, error) {
 		ToolSource         *dagger.Directory
 	}
 	concrete.Source = r.Source
+	concrete.ConfigFile = r.ConfigFile
+	concrete.Name = r.Name
 	concrete.NodeImage = r.NodeImage
 	concrete.NginxImage = r.NginxImage
 	concrete.BuildScript = r.BuildScript
@@ -107,7 +110,6 @@ func (r Stack) MarshalJSON() ([]byte, error) {
 	concrete.SourceMaps = r.SourceMaps
 	concrete.FrontendDockerfile = r.FrontendDockerfile
 	concrete.BackendDockerfile = r.BackendDockerfile
-	concrete.Name = r.Name
 	concrete.LabelInfo = r.LabelInfo
 	concrete.Severity = r.Severity
 	concrete.IgnoreUnfixed = r.IgnoreUnfixed
@@ -134,6 +136,8 @@ func (r Stack) MarshalJSON() ([]byte, error) {
 func (r *Stack) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
 		Source             *dagger.Directory
+		ConfigFile         string
+		Name               string
 		NodeImage          string
 		NginxImage         string
 		BuildScript        string
@@ -145,7 +149,6 @@ func (r *Stack) UnmarshalJSON(bs []byte) error {
 		SourceMaps         bool
 		FrontendDockerfile string
 		BackendDockerfile  string
-		Name               string
 		LabelInfo          LabelInfo
 		Severity           string
 		IgnoreUnfixed      bool
@@ -172,6 +175,8 @@ func (r *Stack) UnmarshalJSON(bs []byte) error {
 		return err
 	}
 	r.Source = concrete.Source
+	r.ConfigFile = concrete.ConfigFile
+	r.Name = concrete.Name
 	r.NodeImage = concrete.NodeImage
 	r.NginxImage = concrete.NginxImage
 	r.BuildScript = concrete.BuildScript
@@ -183,7 +188,6 @@ func (r *Stack) UnmarshalJSON(bs []byte) error {
 	r.SourceMaps = concrete.SourceMaps
 	r.FrontendDockerfile = concrete.FrontendDockerfile
 	r.BackendDockerfile = concrete.BackendDockerfile
-	r.Name = concrete.Name
 	r.LabelInfo = concrete.LabelInfo
 	r.Severity = concrete.Severity
 	r.IgnoreUnfixed = concrete.IgnoreUnfixed
@@ -237,25 +241,25 @@ func (r *BudgetResult) UnmarshalJSON(bs []byte) error {
 
 func (r Images) MarshalJSON() ([]byte, error) {
 	var concrete struct {
-		Frontend *dagger.Container
-		Backend  *dagger.Container
+		Names      []string
+		Containers []*dagger.Container
 	}
-	concrete.Frontend = r.Frontend
-	concrete.Backend = r.Backend
+	concrete.Names = r.Names
+	concrete.Containers = r.Containers
 	return json.Marshal(&concrete)
 }
 
 func (r *Images) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
-		Frontend *dagger.Container
-		Backend  *dagger.Container
+		Names      []string
+		Containers []*dagger.Container
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
 		return err
 	}
-	r.Frontend = concrete.Frontend
-	r.Backend = concrete.Backend
+	r.Names = concrete.Names
+	r.Containers = concrete.Containers
 	return nil
 }
 
@@ -537,6 +541,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Images).Digests(&parent, ctx)
+		case "Image":
+			var parent Images
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
+				}
+			}
+			return (*Images).Image(&parent, name)
 		case "Tarballs":
 			var parent Images
 			err = json.Unmarshal(parentJSON, &parent)
@@ -613,6 +631,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Stack).Check(&parent, ctx)
+		case "Config":
+			var parent Stack
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Stack).Config(&parent, ctx)
 		case "Frontend":
 			var parent Stack
 			err = json.Unmarshal(parentJSON, &parent)
@@ -620,6 +645,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Stack).Frontend(&parent, ctx)
+		case "Image":
+			var parent Stack
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
+				}
+			}
+			return (*Stack).Image(&parent, ctx, name)
 		case "Policy":
 			var parent Stack
 			err = json.Unmarshal(parentJSON, &parent)
@@ -641,13 +680,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Stack).Smoke(&parent, ctx)
-		case "Spa":
-			var parent Stack
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Stack).Spa(&parent), nil
 		case "":
 			var parent Stack
 			err = json.Unmarshal(parentJSON, &parent)
@@ -659,6 +691,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var config string
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
 				}
 			}
 			var nodeImage string
@@ -736,13 +782,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				err = json.Unmarshal([]byte(inputArgs["backendDockerfile"]), &backendDockerfile)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg backendDockerfile", err))
-				}
-			}
-			var name string
-			if inputArgs["name"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
 				}
 			}
 			var sourceUrl string
@@ -906,7 +945,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg toolSource", err))
 				}
 			}
-			return New(source, nodeImage, nginxImage, buildScript, outputDir, startCommand, backendPort, healthPath, nginxConfig, sourceMaps, frontendDockerfile, backendDockerfile, name, sourceUrl, revision, version, created, severity, ignoreUnfixed, trivyImage, trivyDbRepository, trivyDb, scanTimeout, budget, budgetMetric, waive, database, databaseImage, databaseName, redisImage, backendEnv, smokeTimeout, deepLink, apiHealthPath, goImage, toolSource)
+			return New(source, config, name, nodeImage, nginxImage, buildScript, outputDir, startCommand, backendPort, healthPath, nginxConfig, sourceMaps, frontendDockerfile, backendDockerfile, sourceUrl, revision, version, created, severity, ignoreUnfixed, trivyImage, trivyDbRepository, trivyDb, scanTimeout, budget, budgetMetric, waive, database, databaseImage, databaseName, redisImage, backendEnv, smokeTimeout, deepLink, apiHealthPath, goImage, toolSource)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

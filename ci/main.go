@@ -1,17 +1,22 @@
 // Stack is the CI/CD pipeline of a full-stack web application: a React (or
-// any) SPA served by nginx, a Node API with WebSockets, PostgreSQL and Redis.
+// any) SPA served by nginx, a Node API with WebSockets, a SQL database and
+// Redis.
 //
-// It builds a multi-stage frontend image (node build → nginx) and backend
-// image (production dependencies → slim, non-root runtime), gates them (Trivy,
-// size budgets, image policy), smoke-tests them against ephemeral postgres
-// and redis services, and only then tags and pushes them.
+// It builds the app's images (multi-stage: dependencies and build on node,
+// then a slim runtime: nginx for an SPA, node as a non-root user for a
+// server, Next.js standalone), gates them (Trivy, size budgets, image
+// policy), smoke-tests them against ephemeral database and redis services,
+// and only then tags and pushes them.
 //
-// The defaults fit the HiveMind layout: one package.json, `npm run build:web`
-// writes the SPA to dist/, `npm run webui` starts the API on port 8765 with
-// health at /health, and nginx/default.conf proxies /api/ and /socket.io/.
-// Every default is an argument of the constructor:
+// The app's shape comes from a stack.yaml at the source root (images,
+// package managers, commands, ports, services, smoke checks, budgets, tags;
+// see `dagger call config`), completed by detection; every key is optional,
+// with defaults that fit the HiveMind layout: one package.json, `npm run
+// build:web` writes the SPA to dist/, `npm run webui` starts the API on port
+// 8765 with health at /health, nginx/default.conf proxies /api/ and
+// /socket.io/. Command-line arguments win over the file.
 //
-//	dagger call --source=examples/hivemind build
+//	dagger call --source=examples/hivemind check assert
 package main
 
 import (
@@ -20,7 +25,10 @@ import (
 
 	"dagger/stack/internal/dagger"
 
+	"github.com/stack-ci/stack/pipelines/budget"
+	"github.com/stack-ci/stack/pipelines/policy"
 	"github.com/stack-ci/stack/pipelines/recipe"
+	"github.com/stack-ci/stack/pipelines/scan"
 	"github.com/stack-ci/stack/pipelines/smoke"
 )
 
@@ -28,35 +36,28 @@ import (
 type Stack struct {
 	// The application's source directory.
 	Source *dagger.Directory
-	// Base image of the build stages and the backend runtime.
-	NodeImage string
-	// Base image of the frontend runtime.
-	NginxImage string
-	// package.json script that builds the SPA.
-	BuildScript string
-	// Directory the build script writes the SPA to.
-	OutputDir string
-	// Command that starts the backend.
-	StartCommand string
-	// Port the backend listens on.
-	BackendPort int
-	// Path of the backend's health endpoint.
-	HealthPath string
-	// Path of the nginx server config in the source.
-	NginxConfig string
-	// Keep source maps in the frontend image.
-	SourceMaps bool
-	// Dockerfile for the frontend instead of the built-in recipe.
+	// The application's config file in the source ("" looks for stack.yaml).
+	ConfigFile string
+
+	// Command-line overrides of stack.yaml (empty: not given).
+	Name               string
+	NodeImage          string
+	NginxImage         string
+	BuildScript        string
+	OutputDir          string
+	StartCommand       string
+	BackendPort        int
+	HealthPath         string
+	NginxConfig        string
+	SourceMaps         bool
 	FrontendDockerfile string
-	// Dockerfile for the backend instead of the built-in recipe.
-	BackendDockerfile string
-	// Name prefix of the images (their OCI title is PREFIX-frontend, PREFIX-backend).
-	Name string
-	// OCI labels shared by both images.
+	BackendDockerfile  string
+
+	// OCI labels shared by every image.
 	// +private
 	LabelInfo LabelInfo
 
-	// Lowest severity that fails the scan gate.
+	// Lowest severity that fails the scan gate ("" : stack.yaml, else HIGH).
 	Severity string
 	// Let vulnerabilities without a fixed version pass the gate.
 	IgnoreUnfixed bool
@@ -69,7 +70,7 @@ type Stack struct {
 	TrivyDb *dagger.Directory
 	// Time limit of each Trivy run.
 	ScanTimeout string
-	// Size budgets, NAME=SIZE, over the defaults.
+	// Size budgets, NAME=SIZE, over stack.yaml's.
 	Budgets []string
 	// The size the budgets apply to: uncompressed or compressed.
 	BudgetMetric string
@@ -78,19 +79,19 @@ type Stack struct {
 
 	// Database the smoke tests start: postgres, mysql, mariadb or none.
 	Database string
-	// Image of the smoke tests' database (default by kind).
+	// Image of the smoke tests' database.
 	DatabaseImage string
 	// Name of the smoke tests' database.
 	DatabaseName string
 	// Image of the smoke tests' redis.
 	RedisImage string
-	// Extra environment of the backend in the smoke tests, NAME=VALUE.
+	// Extra environment of the app's servers in the smoke tests, NAME=VALUE.
 	BackendEnv []string
 	// Time limit for each service of the smoke tests to become ready.
 	SmokeTimeout string
-	// Client-side route the smoke tests open through nginx.
+	// Client-side route the smoke tests open through the front door.
 	DeepLink string
-	// The backend's health endpoint as proxied by the frontend.
+	// The health endpoint as reached through the front door.
 	ApiHealthPath string
 	// Go image the smoke checker is built with.
 	GoImage string
@@ -111,42 +112,55 @@ type LabelInfo struct {
 	Created string
 }
 
-// New configures the pipeline for one application.
+// New configures the pipeline for one application. Every setting of the
+// app's shape is optional: unset, it comes from the source's stack.yaml,
+// then from detection and the HiveMind defaults given below.
 func New(
 	// The application's source directory; node_modules, build output and VCS
 	// data are left out.
 	// +defaultPath="/"
 	// +ignore=["**/node_modules", "**/dist", "**/build", "**/.next", "**/coverage", "**/.cache", "**/.git", "**/*.log", "**/.env", "**/.env.*", "**/.DS_Store"]
 	source *dagger.Directory,
-	// Base image of the build stages and of the backend runtime (any image
-	// with node and npm; pin a tag or a digest).
-	// +default="node:20-alpine"
+	// The app's config file in the source (default stack.yaml or stack.yml
+	// when present; without one, detection and defaults decide).
+	// +optional
+	config string,
+	// Name of the app: images are titled NAME-IMAGE and pushed as
+	// REGISTRY/NAME-IMAGE (default: stack.yaml's name, else "app").
+	// +optional
+	name string,
+	// Base image of the build stages and of the node runtimes (default
+	// node:20-alpine; any image with node; pin a tag or a digest).
+	// +optional
 	nodeImage string,
-	// Base image of the frontend runtime (any image with nginx).
-	// +default="nginx:alpine"
+	// Runtime image of the SPA (default nginx:alpine; any image with nginx).
+	// +optional
 	nginxImage string,
-	// package.json script that builds the SPA.
-	// +default="build:web"
+	// package.json script that builds the frontend's SPA (default build:web).
+	// +optional
 	buildScript string,
-	// Directory, relative to the source, where the build script writes the SPA.
-	// +default="dist"
+	// Directory, relative to the frontend's folder, where the build script
+	// writes the SPA (default dist).
+	// +optional
 	outputDir string,
-	// Command that starts the backend; `npm run X` is replaced by X's command
-	// when it needs no shell, so the app receives signals directly.
-	// +default="npm run webui"
+	// Command that starts the backend (default npm run webui); `npm run X`
+	// (and yarn's and pnpm's) is replaced by X's command when it needs no
+	// shell, so the app receives signals itself.
+	// +optional
 	startCommand string,
-	// Port the backend listens on.
-	// +default=8765
+	// Port the backend listens on (default 8765).
+	// +optional
 	backendPort int,
-	// Path of the backend's health endpoint.
-	// +default="/health"
+	// Path of the backend's own health endpoint (default /health).
+	// +optional
 	healthPath string,
-	// Path of the nginx server config in the source; when absent, the module's
-	// own config is used (SPA fallback, /api/ and /socket.io/ proxied to
-	// backend:PORT, gzip, cache and security headers).
-	// +default="nginx/default.conf"
+	// nginx server config of the frontend, in the source (default
+	// nginx/default.conf); when absent, the module's own config is used (SPA
+	// fallback, /api/ and /socket.io/ proxied to the backend, gzip, cache
+	// and security headers).
+	// +optional
 	nginxConfig string,
-	// Keep source maps (*.map) in the frontend image.
+	// Keep source maps (*.map) in the SPA image.
 	// +optional
 	sourceMaps bool,
 	// Build the frontend from this Dockerfile (e.g. Dockerfile.frontend)
@@ -157,9 +171,6 @@ func New(
 	// instead of the built-in recipe.
 	// +optional
 	backendDockerfile string,
-	// Name prefix of the images: their titles are NAME-frontend and NAME-backend.
-	// +default="app"
-	name string,
 	// Repository URL for the org.opencontainers.image.source label.
 	// +optional
 	sourceUrl string,
@@ -174,8 +185,9 @@ func New(
 	// Unix seconds (SOURCE_DATE_EPOCH); default now.
 	// +optional
 	created string,
-	// Lowest severity that fails the scan gate: LOW, MEDIUM, HIGH or CRITICAL.
-	// +default="HIGH"
+	// Lowest severity that fails the scan gate: LOW, MEDIUM, HIGH or
+	// CRITICAL (default: stack.yaml's scan.threshold, else HIGH).
+	// +optional
 	severity string,
 	// Let vulnerabilities without a fixed version pass the scan gate (they
 	// are still reported).
@@ -189,56 +201,59 @@ func New(
 	// Trivy's own.
 	// +optional
 	trivyDbRepository []string,
-	// A Trivy cache directory that holds db/trivy.db and db/metadata.json:
-	// the scans use it and download nothing (air-gapped runs).
+	// A Trivy cache directory that holds db/trivy.db and db/metadata.json
+	// (and java-db/ for images with Java archives): the scans use it and
+	// download nothing (air-gapped runs).
 	// +optional
 	trivyDb *dagger.Directory,
 	// Time limit of each Trivy run, e.g. 5m.
 	// +default="10m"
 	scanTimeout string,
-	// Size budgets over the defaults, NAME=SIZE each: frontend=64MB,
-	// backend=200MB, stack=500MB; "none" removes one.
+	// Size budgets over stack.yaml's (default frontend=64MB, backend=200MB,
+	// stack=500MB), NAME=SIZE each; "none" removes one.
 	// +optional
 	budget []string,
 	// The size the budgets apply to: uncompressed (what the image takes on
-	// disk) or compressed (what a pull transfers).
-	// +default="uncompressed"
+	// disk) or compressed (what a pull transfers). Default uncompressed.
+	// +optional
 	budgetMetric string,
 	// Waive an image policy rule (non-root, healthcheck, no-secrets,
 	// exposes-port) with a reason: RULE=REASON for every image or
-	// IMAGE:RULE=REASON for one. The default accepts nginx's root master
-	// process; giving waivers replaces it.
-	// +default=["frontend:non-root=nginx's master process binds port 80 as root; its workers run as an unprivileged user"]
+	// IMAGE:RULE=REASON for one, besides stack.yaml's waivers. (An nginx
+	// image's non-root rule is waived by default: its master process binds
+	// port 80 as root and its workers run unprivileged.)
+	// +optional
 	waive []string,
-	// Database the smoke tests start for the backend: postgres, mysql,
-	// mariadb or none. The backend gets its address and credentials as
-	// POSTGRES_HOST/PORT/USER/PASSWORD/DB (or MYSQL_HOST/…/DATABASE) and
-	// DATABASE_URL.
-	// +default="postgres"
+	// Database the smoke tests start: postgres, mysql, mariadb or none
+	// (default: stack.yaml's, else postgres). The app gets its address and
+	// credentials in the env names stack.yaml maps (default
+	// POSTGRES_HOST/PORT/USER/PASSWORD/DB or MYSQL_…, and DATABASE_URL).
+	// +optional
 	database string,
 	// Image of that database (default postgres:15-alpine, mysql:8.4 or
 	// mariadb:11.4).
 	// +optional
 	databaseImage string,
-	// Name of that database.
-	// +default="hivemind"
+	// Name of that database (default: the app's name).
+	// +optional
 	databaseName string,
-	// Image of the smoke tests' redis; the backend gets
-	// REDIS_HOST/PORT/PASSWORD and REDIS_URL.
-	// +default="redis:7-alpine"
+	// Image of the smoke tests' redis (default redis:7-alpine); the app gets
+	// REDIS_HOST/PORT/PASSWORD and REDIS_URL by default.
+	// +optional
 	redisImage string,
-	// Extra environment of the backend in the smoke tests, NAME=VALUE each.
+	// Extra environment of the app's servers in the smoke tests, NAME=VALUE.
 	// +optional
 	backendEnv []string,
 	// Time limit for each smoke service to become ready, e.g. 3m.
 	// +default="3m"
 	smokeTimeout string,
-	// A client-side route the smoke tests open through nginx (it must be
-	// served by the SPA fallback).
-	// +default="/about"
+	// A client-side route the smoke tests open through the front door
+	// (default /about).
+	// +optional
 	deepLink string,
-	// The backend's health endpoint as proxied by the frontend.
-	// +default="/api/v1/health"
+	// The health endpoint as reached through the front door (default
+	// /api/v1/health).
+	// +optional
 	apiHealthPath string,
 	// Go image the smoke checker (cmd/stack-smoke) is built with.
 	// +default="golang:1.26-alpine"
@@ -249,25 +264,10 @@ func New(
 	// +ignore=["*", "!go.mod", "!go.sum", "!pipelines/", "!cmd/", "**/testdata", "**/*_test.go"]
 	toolSource *dagger.Directory,
 ) (*Stack, error) {
-	s := recipe.Settings{
-		NodeImage:    nodeImage,
-		NginxImage:   nginxImage,
-		BuildScript:  buildScript,
-		OutputDir:    outputDir,
-		StartCommand: startCommand,
-		BackendPort:  backendPort,
-		HealthPath:   healthPath,
-		NginxConfig:  nginxConfig,
-		SourceMaps:   sourceMaps,
-	}
-	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid arguments:\n%v", err)
-	}
-	if _, err := recipe.ParseCreated(created, time.Now()); err != nil {
-		return nil, fmt.Errorf("--created: %v", err)
-	}
 	m := &Stack{
 		Source:             source,
+		ConfigFile:         config,
+		Name:               name,
 		NodeImage:          nodeImage,
 		NginxImage:         nginxImage,
 		BuildScript:        buildScript,
@@ -279,7 +279,6 @@ func New(
 		SourceMaps:         sourceMaps,
 		FrontendDockerfile: frontendDockerfile,
 		BackendDockerfile:  backendDockerfile,
-		Name:               name,
 		LabelInfo:          LabelInfo{Source: sourceUrl, Revision: revision, Version: version, Created: created},
 		Severity:           severity,
 		IgnoreUnfixed:      ignoreUnfixed,
@@ -301,38 +300,50 @@ func New(
 		GoImage:            goImage,
 		ToolSource:         toolSource,
 	}
-	if err := m.validateGates(); err != nil {
+	if err := m.validate(); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// validateGates checks the gate settings at construction, so a bad argument
-// fails before anything is built.
-func (m *Stack) validateGates() error {
-	if _, err := m.scanPolicy(nil); err != nil {
-		return err
+// validate checks the arguments that need no source, so that a bad one
+// fails before anything is built; the rest is checked with stack.yaml.
+func (m *Stack) validate() error {
+	if _, err := recipe.ParseCreated(m.LabelInfo.Created, time.Now()); err != nil {
+		return fmt.Errorf("--created: %v", err)
+	}
+	if m.Severity != "" {
+		if _, err := scan.ParseSeverity(m.Severity); err != nil {
+			return fmt.Errorf("--severity: %v", err)
+		}
 	}
 	if _, err := m.scanOptions(); err != nil {
 		return err
 	}
-	if err := recipe.ValidateImageRef(m.TrivyImage); err != nil {
-		return fmt.Errorf("--trivy-image: %v", err)
+	if m.BudgetMetric != "" {
+		if _, err := budget.ParseMetric(m.BudgetMetric); err != nil {
+			return fmt.Errorf("--budget-metric: %v", err)
+		}
 	}
-	if _, err := m.budgets(); err != nil {
-		return err
+	if _, err := budget.ApplySpecs(budget.Budgets{}, m.Budgets); err != nil {
+		return fmt.Errorf("--budget: %v", err)
 	}
-	if _, err := m.waivers(); err != nil {
-		return err
+	if _, err := policy.ParseWaiverSpecs(m.Waive); err != nil {
+		return fmt.Errorf("--waive: %v", err)
 	}
-	if _, err := smoke.ParseDatabaseKind(m.Database); err != nil {
-		return fmt.Errorf("--database: %v", err)
+	if m.Database != "" {
+		if _, err := smoke.ParseDatabaseKind(m.Database); err != nil {
+			return fmt.Errorf("--database: %v", err)
+		}
 	}
 	if _, err := recipe.ParseEnv(m.BackendEnv); err != nil {
 		return fmt.Errorf("--backend-env: %v", err)
 	}
-	for _, img := range []struct{ arg, ref string }{{"database-image", m.DatabaseImage}, {"redis-image", m.RedisImage}, {"go-image", m.GoImage}} {
-		if img.ref == "" && img.arg == "database-image" {
+	for _, img := range []struct{ arg, ref string }{
+		{"trivy-image", m.TrivyImage}, {"go-image", m.GoImage}, {"node-image", m.NodeImage}, {"nginx-image", m.NginxImage},
+		{"database-image", m.DatabaseImage}, {"redis-image", m.RedisImage},
+	} {
+		if img.ref == "" {
 			continue
 		}
 		if err := recipe.ValidateImageRef(img.ref); err != nil {
@@ -343,19 +354,4 @@ func (m *Stack) validateGates() error {
 		return fmt.Errorf("--smoke-timeout %q: want a positive duration such as 3m", m.SmokeTimeout)
 	}
 	return nil
-}
-
-// settings returns the recipe settings.
-func (m *Stack) settings() recipe.Settings {
-	return recipe.Settings{
-		NodeImage:    m.NodeImage,
-		NginxImage:   m.NginxImage,
-		BuildScript:  m.BuildScript,
-		OutputDir:    m.OutputDir,
-		StartCommand: m.StartCommand,
-		BackendPort:  m.BackendPort,
-		HealthPath:   m.HealthPath,
-		NginxConfig:  m.NginxConfig,
-		SourceMaps:   m.SourceMaps,
-	}
 }

@@ -46,12 +46,16 @@ func (r *ScanResult) Check() (string, error) {
 // secrets and misconfigurations (Dockerfiles and other config). The gate
 // fails on findings at or above --severity that .trivyignore does not accept.
 func (m *Stack) Scan(ctx context.Context) (*ScanResult, error) {
-	imgs, err := m.Build(ctx)
+	a, err := m.load(ctx)
 	if err != nil {
 		return nil, err
 	}
+	imgs, errs := m.buildAll(ctx, a)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	start := time.Now()
-	verdict, files, err := m.scan(ctx, imgs)
+	verdict, files, err := m.scan(ctx, a, imgs)
 	if err != nil {
 		return nil, err
 	}
@@ -74,15 +78,6 @@ func (m *Stack) scanOptions() (scan.Options, error) {
 		return scan.Options{}, fmt.Errorf("--scan-timeout %q: want a positive duration such as 10m", m.ScanTimeout)
 	}
 	return scan.Options{CacheDir: trivyCache, DBRepositories: m.TrivyDbRepository, Offline: true, Timeout: timeout}, nil
-}
-
-// scanPolicy is the gate's policy with the source's ignore list.
-func (m *Stack) scanPolicy(ignore scan.IgnoreList) (scan.Policy, error) {
-	sev, err := scan.ParseSeverity(m.Severity)
-	if err != nil {
-		return scan.Policy{}, fmt.Errorf("--severity: %v", err)
-	}
-	return scan.Policy{Threshold: sev, IgnoreUnfixed: m.IgnoreUnfixed, Ignore: ignore}, nil
 }
 
 // trivy returns a container ready to scan offline: with the DB given by
@@ -158,36 +153,34 @@ type scanTarget struct {
 // scan runs the three scans concurrently, decides the gate in Go, and
 // returns the verdict with the reports: Trivy's JSON per artifact, and
 // SARIF and a CycloneDX SBOM per image.
-func (m *Stack) scan(ctx context.Context, imgs *Images) (scan.Verdict, *dagger.Directory, error) {
+func (m *Stack) scan(ctx context.Context, a *app, imgs *Images) (scan.Verdict, *dagger.Directory, error) {
 	fail := func(err error) (scan.Verdict, *dagger.Directory, error) { return scan.Verdict{}, nil, err }
 	opts, err := m.scanOptions()
 	if err != nil {
 		return fail(err)
 	}
-	ignore, ignoreFile, err := m.trivyIgnore(ctx)
+	ignore, ignoreFile, err := m.trivyIgnore(ctx, a.Config.Scan.IgnoreFile)
 	if err != nil {
 		return fail(err)
 	}
-	policy, err := m.scanPolicy(ignore)
-	if err != nil {
-		return fail(err)
-	}
+	policy := a.Config.Scan.Policy()
+	policy.Ignore = ignore
 	trivy, err := m.trivy(ctx, opts)
 	if err != nil {
 		return fail(err)
 	}
 	trivy = trivy.WithDirectory("/out", dag.Directory())
-	targets := []scanTarget{
-		{"frontend", func(c *dagger.Container) *dagger.Container {
-			return c.WithMountedFile("/in/frontend.tar", imgs.Frontend.AsTarball())
-		}, scan.ImageArgs("/in/frontend.tar", "/out/frontend.json", opts)},
-		{"backend", func(c *dagger.Container) *dagger.Container {
-			return c.WithMountedFile("/in/backend.tar", imgs.Backend.AsTarball())
-		}, scan.ImageArgs("/in/backend.tar", "/out/backend.json", opts)},
-		{"source", func(c *dagger.Container) *dagger.Container {
-			return c.WithMountedDirectory("/src", m.Source)
-		}, scan.FSArgs("/src", "/out/source.json", opts)},
+	var targets []scanTarget
+	for k, name := range imgs.Names {
+		in, out := "/in/"+name+".tar", "/out/"+name+".json"
+		tarball := imgs.Containers[k].AsTarball()
+		targets = append(targets, scanTarget{name, func(c *dagger.Container) *dagger.Container {
+			return c.WithMountedFile(in, tarball)
+		}, scan.ImageArgs(in, out, opts)})
 	}
+	targets = append(targets, scanTarget{sourceArtifact, func(c *dagger.Container) *dagger.Container {
+		return c.WithMountedDirectory("/src", m.Source)
+	}, scan.FSArgs("/src", "/out/"+sourceArtifact+".json", opts)})
 	reports := make([]*scan.Report, len(targets))
 	files := make([]*dagger.File, len(targets))
 	javaDB := m.javaDB(trivy, opts)
@@ -242,7 +235,7 @@ func (m *Stack) scan(ctx context.Context, imgs *Images) (scan.Verdict, *dagger.D
 	}
 	for i, t := range targets {
 		out = out.WithFile(t.name+".json", files[i])
-		if t.name == "source" {
+		if t.name == sourceArtifact {
 			continue
 		}
 		c := conv.WithMountedFile("/in/report.json", files[i]).
@@ -254,21 +247,28 @@ func (m *Stack) scan(ctx context.Context, imgs *Images) (scan.Verdict, *dagger.D
 	return verdict, out, nil
 }
 
-// trivyIgnore reads the source's .trivyignore, if it has one.
-func (m *Stack) trivyIgnore(ctx context.Context) (scan.IgnoreList, *dagger.File, error) {
-	ok, err := m.Source.Exists(ctx, ".trivyignore")
+// sourceArtifact names the scan of the source in the report.
+const sourceArtifact = "source"
+
+// trivyIgnore reads the source's ignore file (stack.yaml's scan.ignore_file,
+// default .trivyignore), if it has one.
+func (m *Stack) trivyIgnore(ctx context.Context, name string) (scan.IgnoreList, *dagger.File, error) {
+	if name == "" {
+		name = ".trivyignore"
+	}
+	ok, err := m.Source.Exists(ctx, name)
 	if err != nil {
-		return nil, nil, fmt.Errorf("looking for .trivyignore: %v", err)
+		return nil, nil, fmt.Errorf("looking for %s: %v", name, err)
 	}
 	if !ok {
 		return nil, nil, nil
 	}
-	f := m.Source.File(".trivyignore")
+	f := m.Source.File(name)
 	text, err := f.Contents(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading .trivyignore: %v", err)
+		return nil, nil, fmt.Errorf("reading %s: %v", name, err)
 	}
-	list, err := scan.ParseIgnore(strings.NewReader(text), ".trivyignore")
+	list, err := scan.ParseIgnore(strings.NewReader(text), name)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,7 +9,12 @@ import (
 // the defaults for metric: "backend=180MB" sets an image's budget,
 // "stack=450MB" the stack's, and a size of "0" or "none" removes a budget.
 func ParseSpecs(specs []string, metric Metric) (Budgets, error) {
-	b := DefaultBudgets(metric)
+	return ApplySpecs(DefaultBudgets(metric), specs)
+}
+
+// ApplySpecs returns b with the budgets given on a command line applied
+// (see ParseSpecs); b itself is not changed.
+func ApplySpecs(b Budgets, specs []string) (Budgets, error) {
 	images := make(map[string]Size, len(b.Images))
 	for k, v := range b.Images {
 		images[k] = v

@@ -29,8 +29,10 @@ type App struct {
 
 // Load reads the source's stack.yaml (file, or the first of ConfigFiles
 // when file is ""), completes it by detection and applies the command-line
-// overrides. A missing file is not an error unless it was named.
-func Load(src Source, file string, o config.Overrides) (App, error) {
+// overrides: o, and edits, which change the file's configuration before
+// defaults apply (for settings whose defaults depend on them, such as the
+// database kind). A missing file is not an error unless it was named.
+func Load(src Source, file string, o config.Overrides, edits ...func(*config.Config)) (App, error) {
 	var cfg config.Config
 	names := ConfigFiles
 	if file != "" {
@@ -53,6 +55,9 @@ func Load(src Source, file string, o config.Overrides) (App, error) {
 	}
 	if file != "" && app.File == "" {
 		return App{}, fmt.Errorf("config file %s: not found in the source", file)
+	}
+	for _, edit := range edits {
+		edit(&cfg)
 	}
 	done, err := detect.Complete(cfg, src)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stack-ci/stack/pipelines/config"
 	"github.com/stack-ci/stack/pipelines/detect"
+	"github.com/stack-ci/stack/pipelines/policy"
 )
 
 func example(t *testing.T, name string) detect.Source {
@@ -149,5 +150,63 @@ func TestPlanErrors(t *testing.T) {
 	}
 	if _, err := Load(detect.Files{}, "custom.yaml", config.Overrides{}); err == nil || !strings.Contains(err.Error(), "config file custom.yaml: not found") {
 		t.Errorf("named config missing: %v", err)
+	}
+}
+
+func TestWaivers(t *testing.T) {
+	t.Parallel()
+	app, _ := load(t, example(t, "hivemind"), config.Overrides{})
+	cfg := app.Config
+	if w := Waivers(cfg, "frontend", nil); len(w) != 1 || w[0].Rule != policy.NonRoot || w[0].Reason != NginxRootWaiver {
+		t.Errorf("frontend default waivers = %+v", w)
+	}
+	if w := Waivers(cfg, "backend", nil); len(w) != 0 {
+		t.Errorf("backend must have no default waiver: %+v", w)
+	}
+	cli, err := policy.ParseWaiverSpecs([]string{"frontend:non-root=reviewed in #42", "healthcheck=probed by the platform"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := Waivers(cfg, "frontend", cli)
+	if len(w) != 2 || w[0].Rule != policy.Healthcheck || w[1].Reason != "reviewed in #42" {
+		t.Errorf("frontend with command-line waivers = %+v", w)
+	}
+}
+
+func TestRunEnv(t *testing.T) {
+	t.Parallel()
+	app, _ := load(t, example(t, "hivemind"), config.Overrides{})
+	facts := config.DatabaseFacts(config.DatabasePostgres, "postgres", 5432, "app", "app", "s3cret").
+		Merge(config.RedisFacts("redis", 6379, "r3dis"))
+	env, gen, err := RunEnv(app.Config, "backend", facts, func(string) (string, bool) { return "", false })
+	if err != nil || len(gen) != 0 {
+		t.Fatalf("RunEnv: %v %v", err, gen)
+	}
+	if env.Plain["POSTGRES_HOST"] != "postgres" || env.Secret["POSTGRES_PASSWORD"] != "s3cret" || env.Secret["REDIS_URL"] != "redis://:r3dis@redis:6379" {
+		t.Errorf("backend env = %+v", env)
+	}
+	for k, v := range env.Plain {
+		if strings.Contains(v, "s3cret") || strings.Contains(v, "r3dis") {
+			t.Errorf("plain %s=%s carries a password", k, v)
+		}
+	}
+	if env, _, _ := RunEnv(app.Config, "frontend", facts, nil); len(env.Plain)+len(env.Secret) != 0 {
+		t.Errorf("the spa front door consumes no services: %+v", env)
+	}
+
+	cfg, err := config.Parse("stack.yaml", []byte("images:\n  - name: api\n    kind: node\n    env:\n      JWT_SECRET: {secret: JWT_SECRET}\n      MODE: demo\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = config.Effective(cfg, config.Overrides{}); err != nil {
+		t.Fatal(err)
+	}
+	env, gen, err = RunEnv(cfg, "api", facts, func(string) (string, bool) { return "", false })
+	if err != nil || len(gen) != 1 || gen[0] != "JWT_SECRET" || len(env.Secret["JWT_SECRET"]) < 20 || env.Plain["MODE"] != "demo" {
+		t.Errorf("generated secret: %+v %v %v", env, gen, err)
+	}
+	env, gen, _ = RunEnv(cfg, "api", facts, func(n string) (string, bool) { return "given", n == "JWT_SECRET" })
+	if env.Secret["JWT_SECRET"] != "given" || len(gen) != 0 {
+		t.Errorf("given secret: %+v %v", env, gen)
 	}
 }
