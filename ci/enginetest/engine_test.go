@@ -208,7 +208,7 @@ func TestEngineFrontendServesIndex(t *testing.T) {
 // Dockerfiles and checks the backend's user.
 func TestEngineBuildFromDockerfiles(t *testing.T) {
 	out, _ := call(t, false, "--source=examples/hivemind", "--frontend-dockerfile=Dockerfile.frontend",
-		"--backend-dockerfile=Dockerfile.backend", "build", "backend", "user")
+		"--backend-dockerfile=Dockerfile.backend", "build", "image", "--name=backend", "user")
 	if strings.TrimSpace(out) != "1001:1001" {
 		t.Errorf("backend built from Dockerfile.backend runs as %q, want 1001:1001", out)
 	}
@@ -346,5 +346,34 @@ func TestEngineSmokeServiceNeverReady(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("error lacks %q:\n%s", want, tail(stderr, 30))
 		}
+	}
+}
+
+// TestEngineSplitYarnApp builds and smoke-tests the split yarn app: a
+// frontend/ SPA and a TypeScript backend/ (compiled, dev dependencies
+// pruned) named api, which nginx reaches as api:3000, with DATABASE_URL and
+// REDIS_URL.
+func TestEngineSplitYarnApp(t *testing.T) {
+	out, _ := call(t, false, "--source=examples/split-yarn", "config")
+	for _, want := range []string{"name: api", "kind: node", "package_manager: yarn", "start: node dist/index.js"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config lacks %q:\n%s", want, out)
+		}
+	}
+	ls, _ := call(t, false, "--source=examples/split-yarn", "image", "--name=api", "with-exec",
+		"--args=sh,-c,id -u; ls /app/dist; ls -d /app/node_modules/typescript /app/src /app/node_modules/express 2>&1", "stdout")
+	if !strings.HasPrefix(ls, "1001\n") || !strings.Contains(ls, "index.js") || !strings.Contains(ls, "/app/node_modules/express") ||
+		!strings.Contains(ls, "/app/node_modules/typescript: No such file") || !strings.Contains(ls, "/app/src: No such file") {
+		t.Errorf("the api image must hold the compiled server and production dependencies only:\n%s", ls)
+	}
+	js, _ := call(t, false, "--source=examples/split-yarn", "smoke", "json")
+	var rs smoke.Results
+	if err := json.Unmarshal([]byte(js), &rs); err != nil {
+		t.Fatalf("smoke json: %v\n%s", err, js)
+	}
+	if !rs.Passed() {
+		var table strings.Builder
+		_ = rs.WriteTable(&table)
+		t.Errorf("smoke:\n%s", table.String())
 	}
 }
