@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/stack-ci/stack/pipelines/oci"
+	"github.com/stack-ci/stack/pipelines/publish/registrytest"
 	"github.com/stack-ci/stack/pipelines/scan"
 	"github.com/stack-ci/stack/pipelines/scan/trivydb"
 	"github.com/stack-ci/stack/pipelines/smoke"
@@ -375,5 +376,75 @@ func TestEngineSplitYarnApp(t *testing.T) {
 		var table strings.Builder
 		_ = rs.WriteTable(&table)
 		t.Errorf("smoke:\n%s", table.String())
+	}
+}
+
+// hostIP is the address the engine's containers reach this machine by
+// (STACK_ENGINE_HOST_IP), for the publish tests' registry; they skip
+// without it.
+func hostIP(t *testing.T) string {
+	t.Helper()
+	daggerCLI(t)
+	ip := os.Getenv("STACK_ENGINE_HOST_IP")
+	if ip == "" {
+		t.Skip("publish tests not run: set STACK_ENGINE_HOST_IP to the address the engine's containers reach this machine by (the registry runs here)")
+	}
+	return ip
+}
+
+// TestEnginePublish publishes the sample app to a real registry with
+// authentication: the right credentials push both images with every tag,
+// each resolving to its image's digest; a wrong password is a clear error
+// and pushes nothing; a failed gate pushes nothing either.
+func TestEnginePublish(t *testing.T) {
+	ip := hostIP(t)
+	reg := registrytest.New(t, registrytest.WithAddress("0.0.0.0:0"), registrytest.WithUser("ci", "right-password"))
+	_, port, _ := strings.Cut(reg.Host, ":")
+	prefix := ip + ":" + port + "/acme"
+	db := "--trivy-db=" + offlineTrivyDB(t)
+	sha := "0123456789abcdef0123456789abcdef01234567"
+	base := append([]string{"--source=examples/hivemind", "--name=hivemind", "--revision=" + sha, db, "--severity=CRITICAL"}, standinBudgets...)
+	publishArgs := func(password string) []string {
+		t.Setenv("STACK_TEST_REGISTRY_PASSWORD", password)
+		return []string{"--registry=" + prefix, "--registry-username=ci", "--registry-password=env://STACK_TEST_REGISTRY_PASSWORD", "--registry-insecure"}
+	}
+
+	// A failed gate (a 1MB budget) pushes nothing.
+	args := append(append(slices.Clone(base), "--budget=backend=1MB", "publish"), append(publishArgs("right-password"), "--ref=refs/tags/v1.2.3", "json")...)
+	out, _ := call(t, false, args...)
+	if !strings.Contains(out, `"passed": false`) || len(reg.Requests()) != 0 {
+		t.Fatalf("a failed gate must push nothing: %d registry requests\n%s", len(reg.Requests()), tail(out, 40))
+	}
+
+	// A wrong password: a clear error, nothing published.
+	args = append(append(slices.Clone(base), "publish"), append(publishArgs("wrong-password"), "--ref=refs/tags/v1.2.3", "text")...)
+	out, _ = call(t, false, args...)
+	if !strings.Contains(out, "refused the credentials") || strings.Contains(out, "wrong-password") || len(reg.Repositories(t)) != 0 {
+		t.Errorf("wrong password: %v repositories\n%s", reg.Repositories(t), tail(out, 40))
+	}
+
+	// The right credentials: every tag of a release.
+	args = append(append(slices.Clone(base), "release", "--version=v1.2.3"), append(publishArgs("right-password"), "json")...)
+	out, _ = call(t, false, args...)
+	var rep struct {
+		Images []struct {
+			Name, Digest string
+		} `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	for _, img := range rep.Images {
+		repo := "acme/hivemind-" + img.Name
+		tags := reg.Tags(t, repo)
+		slices.Sort(tags)
+		if !slices.Equal(tags, []string{"1", "1.2", "1.2.3", "latest", "sha-0123456"}) {
+			t.Errorf("%s tags = %v", repo, tags)
+		}
+		for _, tag := range tags {
+			if got := reg.Resolve(t, repo, tag); got != img.Digest {
+				t.Errorf("%s:%s = %s, want the built image %s", repo, tag, got, img.Digest)
+			}
+		}
 	}
 }
