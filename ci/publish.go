@@ -25,6 +25,7 @@ import (
 //	dagger call --source=. --revision=$(git rev-parse HEAD) publish \
 //	  --registry=ghcr.io/acme --registry-username=me --registry-password=env://TOKEN \
 //	  --ref=refs/heads/main assert
+//
 // +cache="session"
 func (m *Stack) Publish(
 	ctx context.Context,
