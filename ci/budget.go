@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -26,10 +25,7 @@ type BudgetResult struct {
 
 // Check returns the summary, or an error with it when a budget is exceeded.
 func (r *BudgetResult) Check() (string, error) {
-	if !r.Passed {
-		return "", fmt.Errorf("size budget exceeded:\n%s", r.Summary)
-	}
-	return r.Summary, nil
+	return gateOutcome(r.Passed, "size budget exceeded", r.Summary)
 }
 
 // PolicyResult is the outcome of the image policy.
@@ -44,10 +40,7 @@ type PolicyResult struct {
 
 // Check returns the summary, or an error with it when a rule failed.
 func (r *PolicyResult) Check() (string, error) {
-	if !r.Passed {
-		return "", fmt.Errorf("image policy failed:\n%s", r.Summary)
-	}
-	return r.Summary, nil
+	return gateOutcome(r.Passed, "image policy failed", r.Summary)
 }
 
 // Budget builds both images and measures them from the images themselves:
@@ -107,12 +100,8 @@ func (m *Stack) Policy(ctx context.Context) (*PolicyResult, error) {
 
 // buildAndExport loads the app, builds every image and exports them.
 func (m *Stack) buildAndExport(ctx context.Context) (*app, tarballs, error) {
-	a, err := m.load(ctx)
+	a, imgs, err := m.loadAndBuild(ctx)
 	if err != nil {
-		return nil, tarballs{}, err
-	}
-	imgs, errs := m.buildAll(ctx, a)
-	if err := errors.Join(errs...); err != nil {
 		return nil, tarballs{}, err
 	}
 	t, err := exportImages(ctx, imgs)

@@ -179,15 +179,22 @@ func (i *Images) Image(
 // Build builds every image of the app concurrently. A failure names the
 // image and the step, with the tail of its output.
 func (m *Stack) Build(ctx context.Context) (*Images, error) {
+	_, imgs, err := m.loadAndBuild(ctx)
+	return imgs, err
+}
+
+// loadAndBuild loads the app and builds every image; any image's failure is
+// an error.
+func (m *Stack) loadAndBuild(ctx context.Context) (*app, *Images, error) {
 	a, err := m.load(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	imgs, errs := m.buildAll(ctx, a)
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return imgs, nil
+	return a, imgs, nil
 }
 
 // buildAll builds every image concurrently; one failure does not cancel

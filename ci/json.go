@@ -33,3 +33,11 @@ func stageSummary(stage string, add func(*report.Builder)) (string, error) {
 	}
 	return md.String(), nil
 }
+
+// gateOutcome is a gate's Check: the summary, or an error carrying it.
+func gateOutcome(passed bool, failure, summary string) (string, error) {
+	if !passed {
+		return "", fmt.Errorf("%s:\n%s", failure, summary)
+	}
+	return summary, nil
+}

@@ -35,10 +35,7 @@ type ScanResult struct {
 
 // Check returns the summary, or an error with it when the gate failed.
 func (r *ScanResult) Check() (string, error) {
-	if !r.Passed {
-		return "", fmt.Errorf("scan gate failed:\n%s", r.Summary)
-	}
-	return r.Summary, nil
+	return gateOutcome(r.Passed, "scan gate failed", r.Summary)
 }
 
 // Scan builds both images and scans them with Trivy, by their exact content
@@ -46,12 +43,8 @@ func (r *ScanResult) Check() (string, error) {
 // secrets and misconfigurations (Dockerfiles and other config). The gate
 // fails on findings at or above --severity that .trivyignore does not accept.
 func (m *Stack) Scan(ctx context.Context) (*ScanResult, error) {
-	a, err := m.load(ctx)
+	a, imgs, err := m.loadAndBuild(ctx)
 	if err != nil {
-		return nil, err
-	}
-	imgs, errs := m.buildAll(ctx, a)
-	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	start := time.Now()

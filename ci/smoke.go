@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -42,10 +41,7 @@ type SmokeResult struct {
 
 // Check returns the table, or an error with it when a check failed.
 func (r *SmokeResult) Check() (string, error) {
-	if !r.Passed {
-		return "", fmt.Errorf("smoke tests failed:\n%s", r.Table)
-	}
-	return r.Table, nil
+	return gateOutcome(r.Passed, "smoke tests failed", r.Table)
 }
 
 // Smoke builds the images and tests them together: an ephemeral database
@@ -61,12 +57,8 @@ func (r *SmokeResult) Check() (string, error) {
 // declared checks; a Redis restart each server must survive without
 // restarting; and each server's stop on SIGTERM within its grace period.
 func (m *Stack) Smoke(ctx context.Context) (*SmokeResult, error) {
-	a, err := m.load(ctx)
+	a, imgs, err := m.loadAndBuild(ctx)
 	if err != nil {
-		return nil, err
-	}
-	imgs, errs := m.buildAll(ctx, a)
-	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	rs, err := m.smoke(ctx, a, imgs)

@@ -9,45 +9,6 @@ import (
 	"time"
 )
 
-func TestDefaultsValidate(t *testing.T) {
-	t.Parallel()
-	if err := Defaults().Validate(); err != nil {
-		t.Fatalf("defaults do not validate: %v", err)
-	}
-}
-
-func TestValidateNamesEveryBadArgument(t *testing.T) {
-	t.Parallel()
-	s := Settings{
-		NodeImage:    "node:latest",
-		NginxImage:   "nginx:Bad Tag",
-		BuildScript:  "build web; rm -rf /",
-		OutputDir:    "../dist",
-		StartCommand: "node server.js && echo",
-		BackendPort:  70000,
-		HealthPath:   "health",
-		NginxConfig:  "/etc/nginx.conf",
-	}
-	err := s.Validate()
-	if err == nil {
-		t.Fatal("bad settings validated")
-	}
-	for _, want := range []string{
-		`--node-image: image "node:latest": the tag "latest" moves`,
-		`--nginx-image: image "nginx:Bad Tag"`,
-		`--build-script "build web; rm -rf /"`,
-		`--output-dir: "../dist"`,
-		`--nginx-config: "/etc/nginx.conf" is absolute`,
-		`--start-command: command "node server.js && echo": shell syntax '&'`,
-		`--backend-port 70000`,
-		`--health-path "health"`,
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not mention %q:\n%v", want, err)
-		}
-	}
-}
-
 func TestValidateImageRef(t *testing.T) {
 	t.Parallel()
 	for ref, ok := range map[string]bool{
