@@ -24,14 +24,21 @@ usage:
   stack-smoke wait --service redis --addr HOST:PORT --password-env VAR [--log FILE]… [--timeout 2m]
   stack-smoke wait --service http --url URL [--log FILE]… [--timeout 2m]
   stack-smoke check --base URL [--deep-link /about] [--health-path /api/v1/health]
-                    [--deps postgres,redis] [--notes-path /api/v1/notes] [--per-check 20s] [--json FILE] [--fail]
+                    [--deps postgres,redis] [--notes-path /api/v1/notes] [--socket-path /socket.io/]
+                    [--disable NAME,NAME] [--per-check 20s] [--json FILE] [--fail]
+  stack-smoke run --base URL --checks FILE.json [--per-check 30s] [--json FILE] [--fail]
   stack-smoke recovery --health-url URL --redis-addr HOST:PORT --redis-password-env VAR
                     --pause-file FILE [--timeout 60s] [--json FILE] [--fail]
 
 Secrets (connection URLs, passwords) are read from the environment variables
 named, never from arguments. wait exits 1 when a service never gets ready,
-with what it last saw and the tail of the --log files; check and recovery
+with what it last saw and the tail of the --log files; check, run and recovery
 write their results (--json) and exit 0 unless --fail is given.
+
+check runs the standard checks; --disable turns some off by name, and an
+empty --deps ("") checks no health dependencies. run runs the application's
+declared checks from FILE.json (a smoke.Spec, as config.Smoke.Spec writes
+it); --per-check overrides the file's timeout (default 30s).
 `
 
 // Main runs the checker's command line and returns the exit status: 0 done,
@@ -49,6 +56,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		err = mainCheck(ctx, args[1:], stdout)
 	case "recovery":
 		err = mainRecovery(ctx, args[1:], stdout, getenv)
+	case "run":
+		err = mainRun(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -220,8 +229,10 @@ func mainCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	base := fs.String("base", "", "the frontend's base URL")
 	deep := fs.String("deep-link", "", "a client-side route (default /about)")
 	health := fs.String("health-path", "", "health endpoint through the frontend (default /api/v1/health)")
-	deps := fs.String("deps", "", "health keys that must be ok (default postgres,redis)")
+	deps := fs.String("deps", "", "health keys that must be ok (default postgres,redis; given empty: none)")
 	notes := fs.String("notes-path", "", "REST collection for the round trip (default /api/v1/notes)")
+	socket := fs.String("socket-path", "", "Socket.IO path (default /socket.io/)")
+	disable := fs.String("disable", "", "standard checks not to run, comma-separated")
 	perCheck := fs.Duration("per-check", 20*time.Second, "time limit of each check")
 	out := fs.String("json", "", "write the results as JSON to this file")
 	fail := fs.Bool("fail", false, "exit 1 when a check fails")
@@ -238,13 +249,21 @@ func mainCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	if *health != "" {
 		t.HealthPath = *health
 	}
-	if *deps != "" {
-		t.Dependencies = strings.Split(*deps, ",")
+	if given(fs, "deps") {
+		// Given empty, no dependency is checked (an app without services).
+		t.Dependencies = splitList(*deps)
 	}
 	if *notes != "" {
 		t.NotesPath = *notes
 	}
-	rs := Run(ctx, t.Checks(), *perCheck)
+	if *socket != "" {
+		t.SocketPath = *socket
+	}
+	checks, err := t.Without(splitList(*disable))
+	if err != nil {
+		return usageError{fmt.Errorf("--disable: %w", err)}
+	}
+	rs := Run(ctx, checks, *perCheck)
 	if err := writeResults(*out, rs, stdout); err != nil {
 		return err
 	}
@@ -305,4 +324,52 @@ func mainRecovery(ctx context.Context, args []string, stdout io.Writer, getenv f
 func isConnectionEnd(err error) bool {
 	s := err.Error()
 	return errors.Is(err, io.EOF) || strings.Contains(s, "connection reset") || strings.Contains(s, "EOF") || strings.Contains(s, "closed")
+}
+
+// given reports whether the flag was set on the command line.
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+func mainRun(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("run")
+	base := fs.String("base", "", "the front door's base URL")
+	file := fs.String("checks", "", "the declared checks (JSON)")
+	perCheck := fs.Duration("per-check", 0, "time limit of each check (default: the file's timeout, else 30s)")
+	out := fs.String("json", "", "write the results as JSON to this file")
+	fail := fs.Bool("fail", false, "exit 1 when a check fails")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *base == "" || *file == "" {
+		return usageError{errors.New("run needs --base and --checks")}
+	}
+	spec, err := ReadSpec(*file)
+	if err != nil {
+		return err
+	}
+	if *perCheck > 0 {
+		spec.Timeout = Duration(*perCheck)
+	}
+	rs := spec.Run(ctx, *base, nil)
+	if err := writeResults(*out, rs, stdout); err != nil {
+		return err
+	}
+	if failed := rs.Failed(); *fail && len(failed) > 0 {
+		return fmt.Errorf("%d of %d declared checks failed", len(failed), len(rs))
+	}
+	return nil
 }

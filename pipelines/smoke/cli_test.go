@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,6 +38,9 @@ func TestCLIUsageErrors(t *testing.T) {
 		{[]string{"check"}, "check needs --base"},
 		{[]string{"check", "--base", "http://x", "extra"}, `unexpected argument "extra"`},
 		{[]string{"recovery", "--health-url", "http://x"}, "needs --health-url, --redis-addr and --pause-file"},
+		{[]string{"run", "--base", "http://x"}, "run needs --base and --checks"},
+		{[]string{"run", "--checks", "x.json"}, "run needs --base and --checks"},
+		{[]string{"check", "--base", "http://x", "--disable", "gzip,gzipp"}, `--disable: no standard check is called "gzipp"; they are spa-index, spa-deep-link`},
 	} {
 		code, _, stderr := run(t, nil, tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {
@@ -147,5 +152,79 @@ func TestCLIWaitForMariaDB(t *testing.T) {
 	code, _, stderr = run(t, map[string]string{"DB_URL": bad}, "wait", "--service", "mysql", "--url-env", "DB_URL", "--timeout", "500ms")
 	if code != 1 || !strings.Contains(stderr, "Access denied") {
 		t.Errorf("wrong password: exit %d, %q", code, stderr)
+	}
+}
+
+// --disable leaves checks out; --deps given empty checks no dependency.
+func TestCLICheckDisableAndDeps(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"status":"ok","mysql":"ok"}`))
+	}))
+	defer srv.Close()
+	var others []string
+	for _, c := range smoke.DefaultTarget("").Checks() {
+		if c.Name != "api-health" {
+			others = append(others, c.Name)
+		}
+	}
+	disable := strings.Join(others, ",")
+	for _, tc := range []struct {
+		deps []string
+		code int
+		want string
+	}{
+		{nil, 1, "postgres is <nil>, want ok"},
+		{[]string{"--deps", ""}, 0, "status ok"},
+		{[]string{"--deps", "mysql"}, 0, "mysql ok"},
+		{[]string{"--deps", "mysql,redis"}, 1, "redis is <nil>, want ok"},
+	} {
+		args := append([]string{"check", "--base", srv.URL, "--health-path", "/h", "--disable", disable, "--fail"}, tc.deps...)
+		code, table, stderr := run(t, nil, args...)
+		if code != tc.code || !strings.Contains(table, tc.want) || strings.Count(table, "\n") != 3 {
+			t.Errorf("%q: exit %d, want %d and %q:\n%s%s", tc.deps, code, tc.code, tc.want, table, stderr)
+		}
+	}
+}
+
+func TestCLIRun(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"path":"` + r.URL.Path + `"}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	none := write("none.json", `{"checks":[]}`)
+	if code, table, stderr := run(t, nil, "run", "--base", srv.URL, "--checks", none, "--fail"); code != 0 || !strings.Contains(table, "0 passed, 0 failed") {
+		t.Errorf("no declared checks: exit %d\n%s%s", code, table, stderr)
+	}
+	two := write("two.json", `{"timeout":"5s","checks":[
+		{"name":"good","steps":[{"http":{"path":"/a/{{nonce}}","capture":{"p":"path"}}},{"http":{"path":"/echo{{p}}","expect":{"contains":"/echo/a/"}}}]},
+		{"name":"bad","steps":[{"name":"wants 201","http":{"path":"/b","expect":{"status":201}}}]}]}`)
+	out := filepath.Join(dir, "results.json")
+	code, table, stderr := run(t, nil, "run", "--base", srv.URL, "--checks", two, "--json", out, "--fail")
+	if code != 1 || !strings.Contains(stderr, "1 of 2 declared checks failed") || !strings.Contains(table, `step 1/1 "wants 201": GET /b: HTTP 200, want 201`) {
+		t.Errorf("exit %d\n%s%s", code, table, stderr)
+	}
+	var rs smoke.Results
+	if b, err := os.ReadFile(out); err != nil || json.Unmarshal(b, &rs) != nil || len(rs) != 2 || !rs[0].Passed || rs[1].Passed {
+		t.Errorf("results file: %+v (%v)", rs, err)
+	}
+	if code, _, _ := run(t, nil, "run", "--base", srv.URL, "--checks", two); code != 0 {
+		t.Errorf("without --fail: exit %d", code)
+	}
+	bad := write("bad.json", `{"checks":[{"name":"x","steps":[{"http":{"path":"/{{who}}"}}]}]}`)
+	if code, _, stderr := run(t, nil, "run", "--base", srv.URL, "--checks", bad); code != 1 || !strings.Contains(stderr, bad+": invalid smoke checks") || !strings.Contains(stderr, "{{who}} is not defined") {
+		t.Errorf("invalid file: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := run(t, nil, "run", "--base", srv.URL, "--checks", filepath.Join(dir, "absent.json")); code != 1 || !strings.Contains(stderr, "reading smoke checks") {
+		t.Errorf("missing file: exit %d, %q", code, stderr)
 	}
 }

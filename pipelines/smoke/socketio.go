@@ -148,12 +148,38 @@ func (s *Socket) handshake(ctx context.Context) error {
 			s.SID = c.SID
 			return nil
 		case PacketConnectError:
-			return fmt.Errorf("server refused the namespace connect: %s", p.Data)
+			return &ConnectError{Data: p.Data}
 		default:
 			// Events sent before the connect answer are kept for the caller.
 			s.events <- p
 		}
 	}
+}
+
+// ConnectError is the server's refusal of the namespace connect (a
+// connect_error packet), e.g. an authentication middleware's
+// "unauthorized". Dial's error wraps it.
+type ConnectError struct {
+	// Data is the packet's JSON payload, e.g. {"message":"unauthorized"}.
+	Data json.RawMessage
+}
+
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("server refused the namespace connect: %s", e.Data)
+}
+
+// Reason is the refusal's message, or its whole payload when it has none.
+func (e *ConnectError) Reason() string {
+	var m struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(e.Data, &m) == nil && m.Message != "" {
+		return m.Message
+	}
+	if len(e.Data) == 0 {
+		return "no reason given"
+	}
+	return clip(string(e.Data))
 }
 
 // readLoop dispatches frames until the connection ends.
