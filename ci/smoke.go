@@ -514,17 +514,35 @@ func (r *smokeRun) redisService(image string) *dagger.Service {
 	return c.AsService(dagger.ContainerAsServiceOpts{Args: smoke.Supervised(server, r.logFile("redis"), ctlDir+"/"+r.id+".redis.paused")})
 }
 
-// checks runs the standard checks stack.yaml leaves on through the front
-// door.
+// checks runs, through the front door, the standard checks stack.yaml
+// leaves on, then the app's own declared checks.
 func (r *smokeRun) checks(ctx context.Context, front *dagger.Container, base string) (smoke.Results, error) {
 	s := r.a.Config.Smoke
 	args := []string{"check", "--base", base, "--deep-link", s.DeepLink, "--health-path", s.HealthPath,
-		"--deps", strings.Join(s.HealthDependencies, ","), "--notes-path", s.RoundtripPath, "--json", outDir + "/checks.json"}
+		"--deps", strings.Join(s.HealthDependencies, ","), "--notes-path", s.RoundtripPath, "--socket-path", s.SocketPath,
+		"--disable", strings.Join(s.Disable, ","), "--json", outDir + "/checks.json"}
+	if s.Timeout > 0 {
+		args = append(args, "--per-check", time.Duration(s.Timeout).String())
+	}
 	checked, err := r.step(ctx, front, "checking through the front door", args...)
 	if err != nil {
 		return nil, err
 	}
-	return readResults(ctx, checked, "checks.json")
+	results, err := readResults(ctx, checked, "checks.json")
+	if err != nil || len(s.Checks) == 0 {
+		return results, err
+	}
+	spec, err := json.Marshal(s.Spec())
+	if err != nil {
+		return nil, fmt.Errorf("encoding the declared checks: %v", err)
+	}
+	declared, err := r.step(ctx, front.WithNewFile("/in/checks.json", string(spec)), "running the declared checks",
+		"run", "--base", base, "--checks", "/in/checks.json", "--json", outDir+"/declared.json")
+	if err != nil {
+		return nil, err
+	}
+	own, err := readResults(ctx, declared, "declared.json")
+	return append(results, own...), err
 }
 
 // readResults reads a results file the checker wrote.

@@ -448,3 +448,31 @@ func TestEnginePublish(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineNextMySQLApp builds the Next.js standalone app as one non-root
+// image and smoke-tests it against MariaDB and redis, with its declared
+// login-then-join check (a session cookie, then Socket.IO).
+func TestEngineNextMySQLApp(t *testing.T) {
+	out, _ := call(t, false, "--source=examples/next-mysql", "config")
+	for _, want := range []string{"kind: nextjs", "kind: mariadb", "name: login-then-join"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config lacks %q:\n%s", want, out)
+		}
+	}
+	ls, _ := call(t, false, "--source=examples/next-mysql", "image", "--name=web", "with-exec",
+		"--args=sh,-c,id -u; ls /app; ls -d /app/.next/static /app/node_modules/next /app/app 2>&1", "stdout")
+	if !strings.HasPrefix(ls, "1001\n") || !strings.Contains(ls, "server.js") || !strings.Contains(ls, "/app/.next/static\n") ||
+		!strings.Contains(ls, "/app/node_modules/next\n") || !strings.Contains(ls, "/app/app: No such file") {
+		t.Errorf("the web image must be the standalone server with its static files, as uid 1001:\n%s", ls)
+	}
+	js, _ := call(t, false, "--source=examples/next-mysql", "smoke", "json")
+	var rs smoke.Results
+	if err := json.Unmarshal([]byte(js), &rs); err != nil {
+		t.Fatalf("smoke json: %v\n%s", err, js)
+	}
+	if r, ok := rs.Get("login-then-join"); !ok || !r.Passed || !rs.Passed() {
+		var table strings.Builder
+		_ = rs.WriteTable(&table)
+		t.Errorf("smoke:\n%s", table.String())
+	}
+}

@@ -1,7 +1,8 @@
 // Command stack-smoke is the smoke checker of the stack pipeline: it waits
 // for services to be ready, checks the stack through its front door (SPA,
 // API, Socket.IO over WebSocket, headers, gzip) and takes the backend
-// through a Redis outage. The pipeline runs it in a container bound to the
+// through a Redis outage, and runs the checks an app declares in its
+// stack.yaml (`run`). The pipeline runs it in a container bound to the
 // services; the tests run it natively. See `stack-smoke help`.
 package main
 
