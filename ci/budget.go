@@ -62,7 +62,7 @@ func (m *Stack) Budget(ctx context.Context) (*BudgetResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	summary, err := stageSummary(report.StageBudget, func(b *report.Builder) { b.AddBudget(eval, ms, time.Since(start)) })
+	summary, err := stageSummary(report.StageBudget, start, func(b *report.Builder) { b.AddBudget(eval, ms, time.Since(start)) })
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (m *Stack) Policy(ctx context.Context) (*PolicyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	summary, err := stageSummary(report.StagePolicy, func(b *report.Builder) { b.AddPolicy(reports, time.Since(start)) })
+	summary, err := stageSummary(report.StagePolicy, start, func(b *report.Builder) { b.AddPolicy(reports, time.Since(start)) })
 	if err != nil {
 		return nil, err
 	}

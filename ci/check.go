@@ -50,6 +50,9 @@ func (r *CheckReport) Assert() (string, error) {
 //
 //	dagger call --source=examples/hivemind check assert
 //	dagger call --source=examples/hivemind check files export --path=out/
+//
+// Never cached: it runs the smoke tests and refreshes the vulnerability DB.
+// +cache="never"
 func (m *Stack) Check(ctx context.Context) (*CheckReport, error) {
 	run := m.check(ctx, report.Source{Revision: m.LabelInfo.Revision})
 	defer run.close()

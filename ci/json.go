@@ -6,10 +6,11 @@ package main
 // Only errors that callers inspect (scan.Failure) are wrapped.
 
 import (
-	"strings"
-
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
+
 	"github.com/stack-ci/stack/pipelines/report"
 )
 
@@ -23,9 +24,18 @@ func jsonString(v any) (string, error) {
 }
 
 // stageSummary renders one stage's result the way the pipeline's report
-// does, for the functions that run one gate on its own.
-func stageSummary(stage string, add func(*report.Builder)) (string, error) {
-	b := report.New(report.Source{}, report.WithStages(stage))
+// does, for the functions that run one gate on its own; the stage started
+// at start.
+func stageSummary(stage string, start time.Time, add func(*report.Builder)) (string, error) {
+	started := false
+	clock := func() time.Time { // the report starts when the stage did
+		if !started {
+			started = true
+			return start
+		}
+		return time.Now()
+	}
+	b := report.New(report.Source{}, report.WithStages(stage), report.WithClock(clock))
 	add(b)
 	var md strings.Builder
 	if err := b.Report().WriteMarkdown(&md); err != nil {

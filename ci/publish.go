@@ -26,7 +26,7 @@ import (
 //	  --registry=ghcr.io/acme --registry-username=me --registry-password=env://TOKEN \
 //	  --ref=refs/heads/main assert
 //
-// +cache="session"
+// +cache="never"
 func (m *Stack) Publish(
 	ctx context.Context,
 	// Registry and namespace to push to, e.g. ghcr.io/acme; images are
@@ -65,7 +65,7 @@ func (m *Stack) Publish(
 // pipeline with the version in the images' labels, and only when every
 // stage passed pushes the images with the release tags (1.2.3, 1.2, 1 and
 // latest; a pre-release gets only its own version) and sha-<short>.
-// +cache="session"
+// +cache="never"
 func (m *Stack) Release(
 	ctx context.Context,
 	// The version to release, e.g. v1.2.3.

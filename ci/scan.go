@@ -42,6 +42,10 @@ func (r *ScanResult) Check() (string, error) {
 // (the image tarballs), for vulnerabilities and secrets, and the source for
 // secrets and misconfigurations (Dockerfiles and other config). The gate
 // fails on findings at or above --severity that .trivyignore does not accept.
+//
+// Never cached: the vulnerability DB moves on (the scans themselves are
+// cached per image and DB version).
+// +cache="never"
 func (m *Stack) Scan(ctx context.Context) (*ScanResult, error) {
 	a, imgs, err := m.loadAndBuild(ctx)
 	if err != nil {
@@ -56,7 +60,7 @@ func (m *Stack) Scan(ctx context.Context) (*ScanResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	summary, err := stageSummary(report.StageScan, func(b *report.Builder) { b.AddScan(verdict, time.Since(start)) })
+	summary, err := stageSummary(report.StageScan, start, func(b *report.Builder) { b.AddScan(verdict, time.Since(start)) })
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,9 @@ func (r *SmokeResult) Check() (string, error) {
 // WebSocket upgrade, security and cache headers, gzip) and the app's own
 // declared checks; a Redis restart each server must survive without
 // restarting; and each server's stop on SIGTERM within its grace period.
+//
+// Never cached: the smoke tests observe running services.
+// +cache="never"
 func (m *Stack) Smoke(ctx context.Context) (*SmokeResult, error) {
 	a, imgs, err := m.loadAndBuild(ctx)
 	if err != nil {
@@ -182,9 +185,9 @@ func (r *smokeRun) startService(ctx context.Context, name string, svc *dagger.Se
 // the built image: each address must be one of the app's servers, by name
 // and port, so that it can be bound under that hostname.
 func proxiedServers(ctx context.Context, a *app, name string, front *dagger.Container) ([]string, error) {
-	text, err := front.File(plan.NginxConf).Contents(ctx)
+	text, err := nginxConfig(ctx, front)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s from the %s image: %v", plan.NginxConf, name, err)
+		return nil, fmt.Errorf("reading the %s image's nginx config: %v", name, err)
 	}
 	conf, err := nginxconf.Parse([]byte(text))
 	if err != nil {
@@ -209,6 +212,38 @@ func proxiedServers(ctx context.Context, a *app, name string, front *dagger.Cont
 		}
 	}
 	return out, nil
+}
+
+// nginxConfig is the server config the front door's nginx will run: its
+// template rendered with the image's env, as the nginx entrypoint does at
+// start, or the config file.
+func nginxConfig(ctx context.Context, front *dagger.Container) (string, error) {
+	isTemplate, err := front.Exists(ctx, plan.NginxTemplate)
+	if err != nil {
+		return "", err
+	}
+	if !isTemplate {
+		return front.File(plan.NginxConf).Contents(ctx)
+	}
+	tpl, err := front.File(plan.NginxTemplate).Contents(ctx)
+	if err != nil {
+		return "", err
+	}
+	vars, err := front.EnvVariables(ctx)
+	if err != nil {
+		return "", err
+	}
+	env := map[string]string{}
+	for _, v := range vars {
+		name, err := v.Name(ctx)
+		if err != nil {
+			return "", err
+		}
+		if env[name], err = v.Value(ctx); err != nil {
+			return "", err
+		}
+	}
+	return nginxconf.Envsubst(tpl, env), nil
 }
 
 func (m *Stack) smoke(ctx context.Context, a *app, imgs *Images) (smoke.Results, error) {

@@ -29,10 +29,13 @@ import (
 // AppDir is where the build and runtime stages hold the application.
 const AppDir = "/app"
 
-// NginxRoot and NginxConf are where a spa's files and server config go.
+// NginxRoot and NginxConf are where a spa's files and server config go;
+// NginxTemplate is where a config template goes, which the nginx image's
+// entrypoint renders into NginxConf at start, with the container's env.
 const (
-	NginxRoot = "/usr/share/nginx/html"
-	NginxConf = "/etc/nginx/conf.d/default.conf"
+	NginxRoot     = "/usr/share/nginx/html"
+	NginxConf     = "/etc/nginx/conf.d/default.conf"
+	NginxTemplate = "/etc/nginx/templates/default.conf.template"
 )
 
 // Image is the plan of one image.
@@ -282,10 +285,16 @@ func planSPA(cfg config.Config, img config.Image, mgr detect.Manager, st *Stage,
 	if img.User != 0 {
 		rt.User = ids(img.User)
 	}
-	if img.NginxConfig != "" && exists(src, img.NginxConfig) {
+	// The image's literal env: a template's variables (e.g. BACKEND_HOST).
+	rt.Env = literalEnv(img.Env)
+	switch {
+	case img.NginxConfig != "" && strings.HasSuffix(img.NginxConfig, ".template") && exists(src, img.NginxConfig):
+		rt.Files = append(rt.Files, File{To: NginxTemplate, Source: img.NginxConfig})
+		p.Notes = append(p.Notes, "nginx config template "+img.NginxConfig+", rendered with the image's env at start")
+	case img.NginxConfig != "" && exists(src, img.NginxConfig):
 		rt.Files = append(rt.Files, File{To: NginxConf, Source: img.NginxConfig})
 		p.Notes = append(p.Notes, "nginx config "+img.NginxConfig)
-	} else {
+	default:
 		host, port := proxyTarget(cfg, img.Name)
 		rt.Files = append(rt.Files, File{To: NginxConf, Contents: recipe.DefaultNginxConfig(host, port)})
 		p.Notes = append(p.Notes, fmt.Sprintf("the module's nginx config, proxying /api/ and /socket.io/ to %s:%d", host, port))

@@ -210,3 +210,27 @@ func TestRunEnv(t *testing.T) {
 		t.Errorf("given secret: %+v %v", env, gen)
 	}
 }
+
+func TestPlanNginxTemplate(t *testing.T) {
+	t.Parallel()
+	src := detect.Files{
+		"package.json":                `{"name":"t","scripts":{"build":"vite build"},"devDependencies":{"vite":"7.0.0"}}`,
+		"package-lock.json":           `{"lockfileVersion":3}`,
+		"nginx/default.conf.template": "upstream api { server ${API_HOST}:3000; }\n",
+		"stack.yaml":                  "images:\n  - name: web\n    kind: spa\n    build_script: build\n    nginx_config: nginx/default.conf.template\n    env:\n      API_HOST: api\n",
+	}
+	app, err := Load(src, "", config.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ForImage(app.Config, "web", app.Managers["web"], src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := p.Runtime.Files; len(f) != 1 || f[0].To != NginxTemplate || f[0].Source != "nginx/default.conf.template" {
+		t.Errorf("files = %+v", f)
+	}
+	if !slices.Contains(p.Runtime.Env, [2]string{"API_HOST", "api"}) {
+		t.Errorf("the template's variable must be in the image's env: %v", p.Runtime.Env)
+	}
+}

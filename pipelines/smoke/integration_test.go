@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stack-ci/stack/pipelines/internal/loopback"
+	"github.com/stack-ci/stack/pipelines/nginxconf"
 	"github.com/stack-ci/stack/pipelines/recipe"
 	"github.com/stack-ci/stack/pipelines/smoke"
 )
@@ -102,6 +103,22 @@ func TestDefaultNginxConfigServesTheStack(t *testing.T) {
 	rs := runChecks(t, s.front(t, recipe.DefaultNginxConfig(recipe.BackendHost, recipe.DefaultBackendPort)))
 	if !rs.Passed() {
 		t.Fatalf("smoke checks failed with the module's default nginx config: %v", rs.Failed())
+	}
+}
+
+// TestNginxTemplateRendersAsTheImageWould serves the stack through the
+// shipped config turned into a template (the backend's address in env
+// variables) and rendered as the nginx image's entrypoint renders it: the
+// checks pass, so nginx's own $variables survived the rendering.
+func TestNginxTemplateRendersAsTheImageWould(t *testing.T) {
+	s := startStack(t)
+	tpl := strings.Replace(s.shippedConf(t), "server backend:8765;", "server ${BACKEND_HOST}:${BACKEND_PORT};", 1)
+	if tpl == s.shippedConf(t) {
+		t.Fatal("the shipped config no longer names backend:8765: update this test")
+	}
+	rendered := nginxconf.Envsubst(tpl, map[string]string{"BACKEND_HOST": "backend", "BACKEND_PORT": "8765"})
+	if rs := runChecks(t, s.front(t, rendered)); !rs.Passed() {
+		t.Fatalf("smoke checks failed through the rendered template: %v", rs.Failed())
 	}
 }
 
