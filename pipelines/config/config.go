@@ -93,7 +93,8 @@ func PackageManagers() []PackageManager {
 // Image is one container image of the app.
 type Image struct {
 	// Name of the image, e.g. frontend, backend, web: lowercase letters,
-	// digits and '-'. Unique.
+	// digits and '-'. Unique; "source" and "stack" are reserved (the scan
+	// and budget reports use them).
 	Name string `yaml:"name" jsonschema:"required,pattern=^[a-z0-9]+(-[a-z0-9]+)*$,maxLength=63"`
 	// Path of the image's folder (its package.json, or its Docker build
 	// context), relative to the source root. Default ".".

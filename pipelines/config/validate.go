@@ -199,12 +199,23 @@ func (v *checker) config(c Config) {
 	v.tags(c)
 }
 
+// ReservedImageNames are names the reports already use for something other
+// than an image: the source's scan and the whole stack's size budget.
+var ReservedImageNames = []string{"source", "stack"}
+
+var reservedWhy = map[string]string{
+	"source": "the scan report names the source's scan so",
+	"stack":  "the size budgets name the whole stack's total so",
+}
+
 func (v *checker) image(c Config, p string, img Image) {
 	switch {
 	case img.Name == "":
 		v.add(p+".name", "missing; give each image a name such as \"frontend\" or \"backend\"")
 	case len(img.Name) > 63 || !imageNameRE.MatchString(img.Name):
 		v.add(p+".name", "%s is not a valid image name: use lowercase letters, digits and single '-' (e.g. \"backend\")", quote(img.Name))
+	case slices.Contains(ReservedImageNames, img.Name):
+		v.add(p+".name", "%s is reserved (%s); choose another name, e.g. \"%s-app\"", quote(img.Name), reservedWhy[img.Name], img.Name)
 	}
 	if msg := checkRel(img.Path, true); msg != "" {
 		v.add(p+".path", "%s", msg)
