@@ -34,8 +34,9 @@
 // Bundled: nothing to download, no corepack needed). pnpm and yarn berry
 // are launched with `corepack pnpm@VERSION …` / `corepack yarn@VERSION …`
 // (Launcher Corepack: no `corepack enable`, which writes to node's bin
-// directory), or `npx --yes pnpm@VERSION …` (Launcher Npx, for images
-// without corepack or with one too old to verify npm's signing keys); a
+// directory), or `npx --yes pnpm@VERSION …` (Launcher Npx, for the images
+// that ship no corepack: official node images from Node 25 on, see
+// ShipsCorepack and Manager.ForImages); a
 // berry release committed under yarnPath runs with node directly. Without a
 // pinned version the major version comes from the lockfile's format
 // (pnpm-lock.yaml 9.0: pnpm@9; __metadata version 8: yarn@4).

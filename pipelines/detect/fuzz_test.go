@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stack-ci/stack/pipelines/config"
@@ -22,6 +23,21 @@ func FuzzParsePackageManagerField(f *testing.F) {
 		again, err := ParsePackageManagerField(got.String())
 		if err != nil || again != got {
 			t.Fatalf("%q → %+v → %q → %+v, %v", s, got, got.String(), again, err)
+		}
+	})
+}
+
+// FuzzShipsCorepack: never panics, and only official node images (a
+// repository named node) can lack corepack.
+//
+//	go test ./pipelines/detect -run XXX -fuzz FuzzShipsCorepack -fuzztime 60s
+func FuzzShipsCorepack(f *testing.F) {
+	for _, s := range []string{"node:20-alpine", "node:26", "node:lts-alpine", "node:iron", "ghcr.io/acme/node:25.1", "node@sha256:00", "nginx:alpine", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ref string) {
+		if !ShipsCorepack(ref) && !strings.Contains(ref, "node") {
+			t.Fatalf("%q: no corepack, but it is no node image", ref)
 		}
 	})
 }

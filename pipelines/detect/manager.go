@@ -36,10 +36,12 @@ const (
 	// enable`, which needs write access to node's bin directory. The node
 	// images ship corepack (and yarn 1 on the PATH, which is not relied on).
 	// Old corepack releases (before 0.31) fail to verify npm's rotated
-	// signing keys: use a newer node image, or Npx.
+	// signing keys, and a registry mirror that strips signatures fails
+	// every release: use a newer node image, or set
+	// COREPACK_INTEGRITY_KEYS=0 in the image's build_env.
 	Corepack Launcher = "corepack"
 	// Npx runs `npx --yes pnpm@9.12.0 …`, fetched with npm: for node images
-	// without corepack (Node 25 and later) or with a broken one.
+	// without corepack (Node 25 and later; see ShipsCorepack).
 	Npx Launcher = "npx"
 	// Bundled runs the tool the node image itself ships on its PATH: yarn
 	// 1.22 is in every official node image, so yarn classic needs no

@@ -200,3 +200,53 @@ func TestParsePackageManagerField(t *testing.T) {
 		}
 	}
 }
+
+func TestShipsCorepack(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"node:20-alpine":                         true,
+		"node:24.11.1-bookworm-slim":             true,
+		"docker.io/library/node:22":              true,
+		"mirror.example.com/dockerhub/node:18":   true,
+		"node:iron-alpine":                       true,
+		"node:krypton":                           true,
+		"node:25-alpine":                         false,
+		"node:26.1.0":                            false,
+		"node":                                   false,
+		"node:latest":                            false,
+		"node:lts-alpine":                        false,
+		"node:current-slim":                      false,
+		"node:alpine":                            false,
+		"ghcr.io/acme/node:26":                   false,
+		"ghcr.io/acme/node-base:26":              true,
+		"cgr.dev/chainguard/node:latest":         false,
+		"node@sha256:" + strings.Repeat("a", 64): true,
+		"not a reference":                        true,
+	} {
+		if got := ShipsCorepack(ref); got != want {
+			t.Errorf("ShipsCorepack(%q) = %v, want %v", ref, got, want)
+		}
+	}
+}
+
+func TestManagerForImages(t *testing.T) {
+	pnpm := Manager{Tool: PNPM, Version: "9.15.9", Launcher: Corepack}
+	if m, note := pnpm.ForImages("node:22-alpine", "node:22-alpine"); m.Launcher != Corepack || note != "" {
+		t.Errorf("node 22 images: launcher %s (%q), want corepack", m.Launcher, note)
+	}
+	m, note := pnpm.ForImages("node:22-alpine", "node:26-slim")
+	if m.Launcher != Npx || note != "pnpm 9.15.9 runs through npx: node:26-slim ships no corepack" {
+		t.Errorf("a node 26 runtime: launcher %s (%q), want npx and a note", m.Launcher, note)
+	}
+	if got := strings.Join(m.Install(), " "); got != "npx --yes pnpm@9.15.9 install --frozen-lockfile --store-dir /cache/pnpm" {
+		t.Errorf("install = %s", got)
+	}
+	for _, keep := range []Manager{
+		{Tool: NPM, Launcher: Corepack},
+		{Tool: Yarn, Launcher: Bundled},
+		{Tool: Yarn, Berry: true, YarnPath: ".yarn/releases/yarn-4.5.0.cjs", Launcher: Corepack},
+	} {
+		if got, _ := keep.ForImages("node:26"); got.Launcher != keep.Launcher {
+			t.Errorf("%s on node:26: launcher %s, want %s", keep.Name(), got.Launcher, keep.Launcher)
+		}
+	}
+}

@@ -184,6 +184,10 @@ func ForImage(cfg config.Config, name string, mgr detect.Manager, src Source) (I
 	if err != nil {
 		return Image{}, fmt.Errorf("image %s: %w", name, err)
 	}
+	mgr, note := mgr.ForImages(img.BaseImage, img.RuntimeImage)
+	if note != "" {
+		p.Notes = append(p.Notes, note)
+	}
 	st := &Stage{
 		Image:   img.BaseImage,
 		Root:    mgr.Root,

@@ -137,6 +137,37 @@ func TestPlanWorkspace(t *testing.T) {
 	}
 }
 
+// TestPlanNpxWithoutCorepack: Node 25 and later ship no corepack, so pnpm
+// runs through npx there, in the build and in the runtime install, and the
+// plan says why.
+func TestPlanNpxWithoutCorepack(t *testing.T) {
+	t.Parallel()
+	src := detect.Files{
+		"package.json":   `{"name":"api","packageManager":"pnpm@9.15.9","dependencies":{"express":"5.0.0"}}`,
+		"pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+		"stack.yaml":     "images:\n  - name: api\n    kind: node\n    start: node index.js\n    base_image: node:26-alpine\n",
+		"index.js":       "",
+	}
+	app, err := Load(src, "", config.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ForImage(app.Config, "api", app.Managers["api"], src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(join(p.Build.Install), "npx --yes pnpm@9.15.9 install") || !slices.Contains(p.Notes, "pnpm 9.15.9 runs through npx: node:26-alpine ships no corepack") {
+		t.Errorf("node 26 plan: install %q, notes %q", join(p.Build.Install), p.Notes)
+	}
+	app, err = Load(src, "", config.Overrides{NodeImage: "node:24-alpine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = ForImage(app.Config, "api", app.Managers["api"], src); err != nil || !strings.HasPrefix(join(p.Build.Install), "corepack pnpm@9.15.9 install") {
+		t.Errorf("node 24 plan: install %q, %v", join(p.Build.Install), err)
+	}
+}
+
 func TestPlanErrors(t *testing.T) {
 	t.Parallel()
 	if _, err := ForImage(config.Defaults(), "nope", detect.Manager{}, detect.Files{}); err == nil || !strings.Contains(err.Error(), `no image named "nope"`) {
