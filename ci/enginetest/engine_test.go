@@ -490,3 +490,71 @@ func TestEngineNextMySQLApp(t *testing.T) {
 		t.Errorf("smoke:\n%s", table.String())
 	}
 }
+
+// TestEnginePnpmApp builds a node image for a pnpm project (the package
+// manager pinned by packageManager, launched through the image's corepack,
+// its store in a cache volume): the build step has its dev dependency, the
+// prune leaves pnpm's symlinked node_modules with the production dependency
+// only, and the server runs from it as uid 1001. The npm registry this
+// machine reaches strips the signatures corepack verifies, hence
+// COREPACK_INTEGRITY_KEYS=0 in the app's build_env.
+func TestEnginePnpmApp(t *testing.T) {
+	daggerCLI(t)
+	src := t.TempDir()
+	if err := os.CopyFS(src, os.DirFS(filepath.Join(repoRoot(t), "pipelines", "detect", "testdata", "managers", "pnpm"))); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"server.js": `const http = require("node:http");
+const ms = require("ms");
+http.createServer((req, res) => {
+  res.writeHead(req.url === "/health" ? 200 : 404, { "content-type": "application/json" });
+  res.end(JSON.stringify({ status: "ok", uptime: ms(Math.round(process.uptime() * 1000)) }));
+}).listen(3000);
+process.on("SIGTERM", () => process.exit(0));
+`,
+		"probe.js": `const { spawn } = require("node:child_process");
+const server = spawn(process.execPath, ["server.js"], { stdio: "inherit" });
+setTimeout(async () => {
+  try {
+    const r = await fetch("http://127.0.0.1:3000/health");
+    console.log("health " + r.status + " " + (await r.text()));
+  } finally {
+    server.kill("SIGTERM");
+  }
+}, 1000);
+`,
+		"stack.yaml": `name: pnpm-demo
+images:
+  - name: api
+    kind: node
+    build_script: build
+    start: node server.js
+    port: 3000
+    health_path: /health
+    build_env:
+      COREPACK_INTEGRITY_KEYS: "0"
+`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, _ := call(t, false, "--source="+src, "config")
+	if !strings.Contains(cfg, "package_manager = pnpm: pnpm 9.15.9") {
+		t.Errorf("config does not say pnpm 9.15.9 was detected:\n%s", cfg)
+	}
+	out, _ := call(t, false, "--source="+src, "image", "--name=api", "with-exec",
+		"--args=sh,-c,id -u; ls -a /app /app/node_modules; readlink /app/node_modules/ms; cat /app/dist/built.txt; node probe.js", "stdout")
+	for _, want := range []string{"1001", "built with is-number: true", "health 200", ".pnpm/ms@2.1.3/node_modules/ms"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the pnpm image's run lacks %q:\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{"is-number", "stack.yaml"} {
+		if listed(out, unwanted) {
+			t.Errorf("the pnpm image ships %s:\n%s", unwanted, out)
+		}
+	}
+}

@@ -20,7 +20,8 @@ var ContextIgnore = []string{
 
 // BackendExclude keeps what the backend does not run out of its runtime
 // image: the SPA's sources and build setup, tests, TypeScript sources, source
-// maps, docs and container files. Patterns are relative to the source root.
+// maps, docs, container files and the pipeline's own (stack.yaml,
+// .trivyignore). Patterns are relative to the source root.
 var BackendExclude = []string{
 	"node_modules",
 	"dist",
@@ -43,6 +44,9 @@ var BackendExclude = []string{
 	".dockerignore",
 	".gitignore",
 	".github",
+	"stack.yaml",
+	"stack.yml",
+	".trivyignore",
 }
 
 // SourceMapPattern matches the source maps removed from the frontend image
