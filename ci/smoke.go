@@ -243,6 +243,14 @@ func nginxConfig(ctx context.Context, front *dagger.Container) (string, error) {
 			return "", err
 		}
 	}
+	if unset := nginxconf.Unset(tpl, env); len(unset) > 0 {
+		refs := make([]string, len(unset))
+		for i, n := range unset {
+			refs[i] = "${" + n + "}"
+		}
+		return "", fmt.Errorf("its template %s uses %s, which the image's env does not set, so nginx would read them literally: set them in the image's env in stack.yaml (e.g. env: {%s: …})",
+			plan.NginxTemplate, strings.Join(refs, ", "), unset[0])
+	}
 	return nginxconf.Envsubst(tpl, env), nil
 }
 

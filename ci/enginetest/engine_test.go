@@ -558,3 +558,102 @@ images:
 		}
 	}
 }
+
+// TestEngineNginxTemplate runs the split yarn app with its nginx config as
+// a template (/etc/nginx/templates/default.conf.template, rendered by the
+// nginx image's entrypoint from the web image's env): the smoke tests find
+// the API through the rendered config and pass through it. Without the
+// variables in the image's env, the smoke tests say which are missing.
+func TestEngineNginxTemplate(t *testing.T) {
+	daggerCLI(t)
+	src := t.TempDir()
+	copyTree(t, filepath.Join(repoRoot(t), "examples", "split-yarn"), src, "node_modules", "dist")
+	conf := filepath.Join(src, "frontend", "nginx", "default.conf")
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "server api:3000;") {
+		t.Fatalf("%s no longer proxies to api:3000; update this test", conf)
+	}
+	tpl := strings.Replace(string(b), "server api:3000;", "server ${API_HOST}:${API_PORT};", 1)
+	if err := os.WriteFile(conf+".template", []byte(tpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(conf); err != nil {
+		t.Fatal(err)
+	}
+	yml := filepath.Join(src, "stack.yaml")
+	b, err = os.ReadFile(yml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := "    nginx_config: frontend/nginx/default.conf\n"
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s has no %q; update this test", yml, old)
+	}
+	y := strings.Replace(string(b), old, "    nginx_config: frontend/nginx/default.conf.template\n    env:\n      API_HOST: api\n      API_PORT: \"3000\"\n", 1)
+	if err := os.WriteFile(yml, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg, _ := call(t, false, "--source="+src, "config")
+	if !strings.Contains(cfg, "nginx config template frontend/nginx/default.conf.template") {
+		t.Errorf("config does not plan the template:\n%s", cfg)
+	}
+	rendered, _ := call(t, false, "--source="+src, "image", "--name=web", "with-exec",
+		"--args=sh,-c,/docker-entrypoint.sh nginx -t >/dev/null 2>&1; cat /etc/nginx/conf.d/default.conf", "stdout")
+	if !strings.Contains(rendered, "server api:3000;") || strings.Contains(rendered, "${") {
+		t.Errorf("the entrypoint did not render the template:\n%s", rendered)
+	}
+	js, _ := call(t, false, "--source="+src, "smoke", "json")
+	var rs smoke.Results
+	if err := json.Unmarshal([]byte(js), &rs); err != nil {
+		t.Fatalf("smoke json: %v\n%s", err, js)
+	}
+	if !rs.Passed() || len(rs) < 5 {
+		var table strings.Builder
+		_ = rs.WriteTable(&table)
+		t.Errorf("smoke:\n%s", table.String())
+	}
+
+	// Without the env, the smoke tests fail and name the missing variables.
+	y = strings.Replace(string(b), old, "    nginx_config: frontend/nginx/default.conf.template\n", 1)
+	if err := os.WriteFile(yml, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr := call(t, true, "--source="+src, "smoke", "json")
+	if want := "uses ${API_HOST}, ${API_PORT}, which the image's env does not set"; !strings.Contains(stderr, want) {
+		t.Errorf("smoke error lacks %q:\n%s", want, tail(stderr, 20))
+	}
+}
+
+// copyTree copies the regular files and folders of src into dst, leaving
+// out the folders named in skip (node_modules holds symlinks; build output
+// is not needed).
+func copyTree(t *testing.T, src, dst string, skip ...string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir() && slices.Contains(skip, d.Name()):
+			return filepath.SkipDir
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,6 +1,9 @@
 package nginxconf
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Envsubst renders an nginx config template the way the official nginx
 // image's entrypoint does (envsubst limited to the variables set in the
@@ -59,4 +62,30 @@ func isName(s string) bool {
 		}
 	}
 	return true
+}
+
+// Unset lists, sorted and once each, the ${NAME} references of a template
+// that env does not define: Envsubst leaves them as they are, so nginx
+// would read them literally. ($NAME without braces is not listed: nginx's
+// own variables look the same.)
+func Unset(template string, env map[string]string) []string {
+	var out []string
+	for rest := template; ; {
+		i := strings.Index(rest, "${")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+2:]
+		end := strings.IndexByte(rest, '}')
+		if end < 0 {
+			break
+		}
+		name := rest[:end]
+		if _, ok := env[name]; !ok && isName(name) && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+		rest = rest[end+1:]
+	}
+	slices.Sort(out)
+	return out
 }
