@@ -491,21 +491,38 @@ func TestEngineNextMySQLApp(t *testing.T) {
 	}
 }
 
-// TestEnginePnpmApp builds a node image for a pnpm project (the package
-// manager pinned by packageManager, launched through the image's corepack,
-// its store in a cache volume): the build step has its dev dependency, the
-// prune leaves pnpm's symlinked node_modules with the production dependency
-// only, and the server runs from it as uid 1001. The npm registry this
-// machine reaches strips the signatures corepack verifies, hence
-// COREPACK_INTEGRITY_KEYS=0 in the app's build_env.
-func TestEnginePnpmApp(t *testing.T) {
+// TestEnginePackageManagers builds a node image for a pnpm project and for
+// a yarn berry one (testdata/managers in pipelines/detect: a dependency, a
+// dev dependency the build step needs, a committed lockfile), each pinned
+// by packageManager: the build step has its dev dependency, the prune
+// leaves the production dependency only, and the server runs from the
+// result as uid 1001.
+//
+// pnpm is launched through the image's corepack, its store in a cache
+// volume; the npm registry this machine reaches strips the signatures
+// corepack verifies, hence COREPACK_INTEGRITY_KEYS=0 in the app's
+// build_env. yarn berry runs from a release committed under yarnPath (the
+// stand-in node image's corepack is too old to fetch berry from npm, and
+// repo.yarnpkg.com is not reachable here); the test puts yarn 4.9.1 from
+// npm there.
+func TestEnginePackageManagers(t *testing.T) {
 	daggerCLI(t)
-	src := t.TempDir()
-	if err := os.CopyFS(src, os.DirFS(filepath.Join(repoRoot(t), "pipelines", "detect", "testdata", "managers", "pnpm"))); err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]string{
-		"server.js": `const http = require("node:http");
+	for _, tc := range []struct {
+		fixture, detected, buildEnv string
+		prepare                     func(t *testing.T, src string)
+		layout                      string // what node_modules/ms is
+	}{
+		{"pnpm", "package_manager = pnpm: pnpm 9.15.9", "    build_env:\n      COREPACK_INTEGRITY_KEYS: \"0\"\n", nil, "symlink"},
+		{"yarn-berry", "package_manager = yarn: yarn berry 4.9.1", "", yarnRelease, "folder"},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			src := t.TempDir()
+			copyTree(t, filepath.Join(repoRoot(t), "pipelines", "detect", "testdata", "managers", tc.fixture), src)
+			if tc.prepare != nil {
+				tc.prepare(t, src)
+			}
+			files := map[string]string{
+				"server.js": `const http = require("node:http");
 const ms = require("ms");
 http.createServer((req, res) => {
   res.writeHead(req.url === "/health" ? 200 : 404, { "content-type": "application/json" });
@@ -513,7 +530,7 @@ http.createServer((req, res) => {
 }).listen(3000);
 process.on("SIGTERM", () => process.exit(0));
 `,
-		"probe.js": `const { spawn } = require("node:child_process");
+				"probe.js": `const { spawn } = require("node:child_process");
 const server = spawn(process.execPath, ["server.js"], { stdio: "inherit" });
 setTimeout(async () => {
   try {
@@ -524,38 +541,61 @@ setTimeout(async () => {
   }
 }, 1000);
 `,
-		"stack.yaml": `name: pnpm-demo
-images:
-  - name: api
-    kind: node
-    build_script: build
-    start: node server.js
-    port: 3000
-    health_path: /health
-    build_env:
-      COREPACK_INTEGRITY_KEYS: "0"
-`,
+				"stack.yaml": "name: " + tc.fixture + "-demo\nimages:\n  - name: api\n    kind: node\n    build_script: build\n    start: node server.js\n    port: 3000\n    health_path: /health\n" + tc.buildEnv,
+			}
+			for name, body := range files {
+				if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg, _ := call(t, false, "--source="+src, "config")
+			if !strings.Contains(cfg, tc.detected) {
+				t.Errorf("config does not say %q:\n%s", tc.detected, cfg)
+			}
+			out, _ := call(t, false, "--source="+src, "image", "--name=api", "with-exec",
+				"--args=sh,-c,id -u; ls -a /app /app/node_modules; test -L /app/node_modules/ms && echo ms is a symlink || echo ms is a folder; cat /app/dist/built.txt; node probe.js", "stdout")
+			for _, want := range []string{"1001", "built with is-number: true", "health 200", "ms is a " + tc.layout} {
+				if !strings.Contains(out, want) {
+					t.Errorf("the image's run lacks %q:\n%s", want, out)
+				}
+			}
+			for _, unwanted := range []string{"is-number", "stack.yaml"} {
+				if listed(out, unwanted) {
+					t.Errorf("the image ships %s:\n%s", unwanted, out)
+				}
+			}
+		})
 	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+}
+
+// yarnRelease commits yarn 4.9.1 (from npm's @yarnpkg/cli-dist) under
+// .yarn/releases and points yarnPath and the registry at it and npm.
+func yarnRelease(t *testing.T, src string) {
+	t.Helper()
+	tmp := t.TempDir()
+	cmd := exec.Command("npm", "pack", "--silent", "@yarnpkg/cli-dist@4.9.1")
+	cmd.Dir = tmp
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm pack @yarnpkg/cli-dist@4.9.1: %v\n%s", err, out)
 	}
-	cfg, _ := call(t, false, "--source="+src, "config")
-	if !strings.Contains(cfg, "package_manager = pnpm: pnpm 9.15.9") {
-		t.Errorf("config does not say pnpm 9.15.9 was detected:\n%s", cfg)
+	cmd = exec.Command("tar", "-xzf", "yarnpkg-cli-dist-4.9.1.tgz", "package/bin/yarn.js")
+	cmd.Dir = tmp
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("unpacking yarn: %v\n%s", err, out)
 	}
-	out, _ := call(t, false, "--source="+src, "image", "--name=api", "with-exec",
-		"--args=sh,-c,id -u; ls -a /app /app/node_modules; readlink /app/node_modules/ms; cat /app/dist/built.txt; node probe.js", "stdout")
-	for _, want := range []string{"1001", "built with is-number: true", "health 200", ".pnpm/ms@2.1.3/node_modules/ms"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the pnpm image's run lacks %q:\n%s", want, out)
-		}
+	b, err := os.ReadFile(filepath.Join(tmp, "package", "bin", "yarn.js"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, unwanted := range []string{"is-number", "stack.yaml"} {
-		if listed(out, unwanted) {
-			t.Errorf("the pnpm image ships %s:\n%s", unwanted, out)
-		}
+	if err := os.MkdirAll(filepath.Join(src, ".yarn", "releases"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, ".yarn", "releases", "yarn-4.9.1.cjs"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rc := "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-4.9.1.cjs\nnpmRegistryServer: \"https://registry.npmjs.org\"\n"
+	if err := os.WriteFile(filepath.Join(src, ".yarnrc.yml"), []byte(rc), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
