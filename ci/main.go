@@ -39,19 +39,32 @@ type Stack struct {
 	// The application's config file in the source ("" looks for stack.yaml).
 	ConfigFile string
 
-	// Command-line overrides of stack.yaml (empty: not given).
-	Name               string
-	NodeImage          string
-	NginxImage         string
-	BuildScript        string
-	OutputDir          string
-	StartCommand       string
-	BackendPort        int
-	HealthPath         string
-	NginxConfig        string
-	SourceMaps         bool
+	// The command-line overrides of stack.yaml (empty: not given).
+
+	// Name of the app (images are titled NAME-IMAGE).
+	Name string
+	// Base image of the build stages and of the node runtimes.
+	NodeImage string
+	// Runtime image of the SPA.
+	NginxImage string
+	// package.json script that builds the frontend's SPA.
+	BuildScript string
+	// Folder the build script writes the SPA to.
+	OutputDir string
+	// Command that starts the backend.
+	StartCommand string
+	// Port the backend listens on.
+	BackendPort int
+	// The backend's health endpoint.
+	HealthPath string
+	// The frontend's nginx server config in the source.
+	NginxConfig string
+	// Keep the SPA's source maps in the frontend image.
+	SourceMaps bool
+	// Dockerfile the frontend is built from instead of the built-in recipe.
 	FrontendDockerfile string
-	BackendDockerfile  string
+	// Dockerfile the backend is built from instead of the built-in recipe.
+	BackendDockerfile string
 
 	// OCI labels shared by every image.
 	// +private
