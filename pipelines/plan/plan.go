@@ -184,7 +184,8 @@ func ForImage(cfg config.Config, name string, mgr detect.Manager, src Source) (I
 	if err != nil {
 		return Image{}, fmt.Errorf("image %s: %w", name, err)
 	}
-	mgr, note := mgr.ForImages(img.BaseImage, img.RuntimeImage)
+	// Every install, build and prune runs in the build stage, on the base image.
+	mgr, note := mgr.ForImages(img.BaseImage)
 	if note != "" {
 		p.Notes = append(p.Notes, note)
 	}

@@ -138,8 +138,8 @@ func TestPlanWorkspace(t *testing.T) {
 }
 
 // TestPlanNpxWithoutCorepack: Node 25 and later ship no corepack, so pnpm
-// runs through npx there, in the build and in the runtime install, and the
-// plan says why.
+// runs through npx in a build stage on such an image, and the plan says
+// why.
 func TestPlanNpxWithoutCorepack(t *testing.T) {
 	t.Parallel()
 	src := detect.Files{
