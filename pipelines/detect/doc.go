@@ -30,13 +30,14 @@
 //	Run(s)           npm run s              yarn run s                            yarn run s                               pnpm run s
 //
 // Only what the node images ship is assumed in the base image: node, npm,
-// corepack and yarn 1. yarn classic runs as the image's own yarn (Launcher
-// Bundled: nothing to download, no corepack needed). pnpm and yarn berry
-// are launched with `corepack pnpm@VERSION …` / `corepack yarn@VERSION …`
-// (Launcher Corepack: no `corepack enable`, which writes to node's bin
-// directory), or `npx --yes pnpm@VERSION …` (Launcher Npx, for the images
-// that ship no corepack: official node images from Node 25 on, see
-// ShipsCorepack and Manager.ForImages); a
+// and, up to Node 24 and 25, corepack and yarn 1. yarn classic runs as the
+// image's own yarn (Launcher Bundled: nothing to download, no corepack
+// needed). pnpm and yarn berry are launched with `corepack pnpm@VERSION …`
+// / `corepack yarn@VERSION …` (Launcher Corepack: no `corepack enable`,
+// which writes to node's bin directory). On the official node images that
+// ship no corepack (Node 25 on) or no yarn (Node 26 on), the tool runs
+// through `npx --yes pnpm@VERSION …` / `npx --yes yarn@1 …` instead
+// (Launcher Npx; see ShipsCorepack, ShipsYarn and Manager.ForImages); a
 // berry release committed under yarnPath runs with node directly. Without a
 // pinned version the major version comes from the lockfile's format
 // (pnpm-lock.yaml 9.0: pnpm@9; __metadata version 8: yarn@4).

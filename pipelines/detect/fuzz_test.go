@@ -27,8 +27,9 @@ func FuzzParsePackageManagerField(f *testing.F) {
 	})
 }
 
-// FuzzShipsCorepack: never panics, and only official node images (a
-// repository named node) can lack corepack.
+// FuzzShipsCorepack: never panics; only official node images (a repository
+// named node) can lack corepack or yarn, and an image without yarn (Node
+// 26+) has no corepack either.
 //
 //	go test ./pipelines/detect -run XXX -fuzz FuzzShipsCorepack -fuzztime 60s
 func FuzzShipsCorepack(f *testing.F) {
@@ -36,8 +37,12 @@ func FuzzShipsCorepack(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, ref string) {
-		if !ShipsCorepack(ref) && !strings.Contains(ref, "node") {
-			t.Fatalf("%q: no corepack, but it is no node image", ref)
+		corepack, yarn := ShipsCorepack(ref), ShipsYarn(ref)
+		if (!corepack || !yarn) && !strings.Contains(ref, "node") {
+			t.Fatalf("%q: corepack %v, yarn %v, but it is no node image", ref, corepack, yarn)
+		}
+		if !yarn && corepack {
+			t.Fatalf("%q: no yarn but corepack", ref)
 		}
 	})
 }

@@ -41,12 +41,14 @@ const (
 	// COREPACK_INTEGRITY_KEYS=0 in the image's build_env.
 	Corepack Launcher = "corepack"
 	// Npx runs `npx --yes pnpm@9.12.0 …`, fetched with npm: for node images
-	// without corepack (Node 25 and later; see ShipsCorepack).
+	// without corepack (Node 25 and later; see ShipsCorepack), or, for yarn
+	// classic, without yarn (Node 26 and later; see ShipsYarn).
 	Npx Launcher = "npx"
 	// Bundled runs the tool the node image itself ships on its PATH: yarn
-	// 1.22 is in every official node image, so yarn classic needs no
-	// download at all (nor a working corepack). It is the default for yarn
-	// classic; it cannot pin a version.
+	// 1.22 is in the official node images up to Node 25, so yarn classic
+	// needs no download at all (nor a working corepack). It is the default
+	// for yarn classic (npx on images without yarn; see ShipsYarn); it
+	// cannot pin a version.
 	Bundled Launcher = "bundled"
 )
 

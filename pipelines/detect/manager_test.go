@@ -201,29 +201,29 @@ func TestParsePackageManagerField(t *testing.T) {
 	}
 }
 
-func TestShipsCorepack(t *testing.T) {
-	for ref, want := range map[string]bool{
-		"node:20-alpine":                         true,
-		"node:24.11.1-bookworm-slim":             true,
-		"docker.io/library/node:22":              true,
-		"mirror.example.com/dockerhub/node:18":   true,
-		"node:iron-alpine":                       true,
-		"node:krypton":                           true,
-		"node:25-alpine":                         false,
-		"node:26.1.0":                            false,
-		"node":                                   false,
-		"node:latest":                            false,
-		"node:lts-alpine":                        false,
-		"node:current-slim":                      false,
-		"node:alpine":                            false,
-		"ghcr.io/acme/node:26":                   false,
-		"ghcr.io/acme/node-base:26":              true,
-		"cgr.dev/chainguard/node:latest":         false,
-		"node@sha256:" + strings.Repeat("a", 64): true,
-		"not a reference":                        true,
+func TestShipsCorepackAndYarn(t *testing.T) {
+	for ref, want := range map[string][2]bool{ // corepack, yarn
+		"node:20-alpine":                         {true, true},
+		"node:24.11.1-bookworm-slim":             {true, true},
+		"docker.io/library/node:22":              {true, true},
+		"mirror.example.com/dockerhub/node:18":   {true, true},
+		"node:iron-alpine":                       {true, true},
+		"node:krypton":                           {true, true},
+		"node:25-alpine":                         {false, true},
+		"node:26.1.0":                            {false, false},
+		"node":                                   {false, false},
+		"node:latest":                            {false, false},
+		"node:lts-alpine":                        {false, false},
+		"node:current-slim":                      {false, false},
+		"node:alpine":                            {false, false},
+		"ghcr.io/acme/node:26":                   {false, false},
+		"ghcr.io/acme/node-base:26":              {true, true},
+		"cgr.dev/chainguard/node:latest":         {false, false},
+		"node@sha256:" + strings.Repeat("a", 64): {true, true},
+		"not a reference":                        {true, true},
 	} {
-		if got := ShipsCorepack(ref); got != want {
-			t.Errorf("ShipsCorepack(%q) = %v, want %v", ref, got, want)
+		if got := [2]bool{ShipsCorepack(ref), ShipsYarn(ref)}; got != want {
+			t.Errorf("ShipsCorepack, ShipsYarn(%q) = %v, want %v", ref, got, want)
 		}
 	}
 }
@@ -240,9 +240,19 @@ func TestManagerForImages(t *testing.T) {
 	if got := strings.Join(m.Install(), " "); got != "npx --yes pnpm@9.15.9 install --frozen-lockfile --store-dir /cache/pnpm" {
 		t.Errorf("install = %s", got)
 	}
+	classic := Manager{Tool: Yarn, Major: 1, Launcher: Bundled}
+	if m, note := classic.ForImages("node:25"); m.Launcher != Bundled || note != "" {
+		t.Errorf("yarn classic on node:25: launcher %s (%q), want the image's own yarn", m.Launcher, note)
+	}
+	m, note = classic.ForImages("node:26-alpine")
+	if m.Launcher != Npx || note != "yarn classic runs through npx (yarn@1): node:26-alpine ships no yarn" {
+		t.Errorf("yarn classic on node:26: launcher %s (%q), want npx and a note", m.Launcher, note)
+	}
+	if got := strings.Join(m.Install(), " "); got != "npx --yes yarn@1 install --frozen-lockfile --non-interactive" {
+		t.Errorf("install = %s", got)
+	}
 	for _, keep := range []Manager{
 		{Tool: NPM, Launcher: Corepack},
-		{Tool: Yarn, Launcher: Bundled},
 		{Tool: Yarn, Berry: true, YarnPath: ".yarn/releases/yarn-4.5.0.cjs", Launcher: Corepack},
 	} {
 		if got, _ := keep.ForImages("node:26"); got.Launcher != keep.Launcher {

@@ -15,8 +15,8 @@ import (
 )
 
 // TestManagerCommandsRunForReal runs the commands the recipes run, exactly
-// as DetectManager and ForImages give them (corepack, or npx for images
-// without it), on a small project per package manager
+// as DetectManager and ForImages give them (corepack or the image's yarn,
+// or npx for images without them), on a small project per package manager
 // (testdata/managers: a dependency, a dev dependency the build step needs,
 // a committed lockfile) with the machine's node, npm and corepack, against
 // the npm registry:
@@ -69,6 +69,7 @@ func TestManagerCommandsRunForReal(t *testing.T) {
 	}{
 		{"npm", "node:20-alpine", NPM, false, Corepack},
 		{"yarn-classic", "node:20-alpine", Yarn, false, Bundled},
+		{"yarn-classic", "node:26-alpine", Yarn, false, Npx},
 		{"pnpm", "node:20-alpine", PNPM, false, Corepack},
 		{"pnpm", "node:26-alpine", PNPM, false, Npx},
 		{"yarn-berry", "node:20-alpine", Yarn, true, Corepack},
