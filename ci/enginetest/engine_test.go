@@ -23,6 +23,7 @@ import (
 
 	"github.com/stack-ci/stack/pipelines/oci"
 	"github.com/stack-ci/stack/pipelines/publish/registrytest"
+	"github.com/stack-ci/stack/pipelines/recipe"
 	"github.com/stack-ci/stack/pipelines/scan"
 	"github.com/stack-ci/stack/pipelines/scan/trivydb"
 	"github.com/stack-ci/stack/pipelines/smoke"
@@ -198,11 +199,26 @@ func TestEngineBuild(t *testing.T) {
 // TestEngineFrontendServesIndex runs the frontend image's own nginx and
 // fetches / from inside the container. nginx resolves its upstream at start
 // and no backend runs here, so the upstream is pointed at loopback first.
+// Then the image's healthcheck command (recipe.NginxHealthcheck) passes
+// with curl, passes with wget once curl is gone, and fails when nginx has
+// stopped.
 func TestEngineFrontendServesIndex(t *testing.T) {
+	hc := recipe.NginxHealthcheck("/")
+	if len(hc) != 3 || hc[0] != "sh" || hc[1] != "-c" {
+		t.Fatalf("NginxHealthcheck = %q: this test runs it as sh -c SCRIPT", hc)
+	}
 	out, _ := call(t, false, "--source=examples/hivemind", "frontend",
-		"with-exec", "--args=sh,-c,sed -i s/backend:8765/127.0.0.1:8765/ /etc/nginx/conf.d/default.conf && nginx && wget -qO- http://127.0.0.1/ && wget -qO- http://127.0.0.1/about", "stdout")
+		"with-new-file", "--path=/tmp/healthcheck.sh", "--contents="+hc[2],
+		"with-exec", "--args=sh,-c,sed -i s/backend:8765/127.0.0.1:8765/ /etc/nginx/conf.d/default.conf && nginx && wget -qO- http://127.0.0.1/ && wget -qO- http://127.0.0.1/about && "+
+			"sh /tmp/healthcheck.sh && echo healthy with curl && rm $(command -v curl) && sh /tmp/healthcheck.sh && echo healthy with wget && "+
+			"nginx -s stop && sleep 1 && (sh /tmp/healthcheck.sh || echo unhealthy when stopped)", "stdout")
 	if strings.Count(out, `<div id="root">`) != 2 {
 		t.Errorf("frontend did not serve index.html for / and /about:\n%s", out)
+	}
+	for _, want := range []string{"healthy with curl", "healthy with wget", "unhealthy when stopped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("healthcheck: no %q in:\n%s", want, tail(out, 10))
+		}
 	}
 }
 

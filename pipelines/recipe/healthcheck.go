@@ -14,8 +14,12 @@ func NodeHealthcheck(port int, healthPath string) []string {
 	return []string{"node", "-e", script}
 }
 
-// NginxHealthcheck returns a Docker healthcheck command for the frontend. It
-// uses wget, which busybox provides in alpine-based nginx images.
+// NginxHealthcheck returns a Docker healthcheck command for the frontend:
+// curl, which the official nginx images ship (Debian and alpine alike), or
+// else wget (busybox's, in alpine-based images), through the image's sh;
+// it exits 0 on a 2xx answer. (The healthcheck's own timeout bounds wget:
+// some busybox builds crash on its -T option.)
 func NginxHealthcheck(path string) []string {
-	return []string{"wget", "-q", "--spider", "http://127.0.0.1:80" + path}
+	url := "http://127.0.0.1:80" + path
+	return []string{"sh", "-c", "curl -fsS -o /dev/null --max-time 4 " + url + " || wget -q --spider " + url}
 }

@@ -156,7 +156,7 @@ func TestHealthchecks(t *testing.T) {
 	if got[0] != "node" || got[1] != "-e" || !strings.Contains(got[2], `"http://127.0.0.1:8765/health"`) {
 		t.Errorf("NodeHealthcheck = %q", got)
 	}
-	if got := NginxHealthcheck("/"); !reflect.DeepEqual(got, []string{"wget", "-q", "--spider", "http://127.0.0.1:80/"}) {
+	if got := NginxHealthcheck("/"); !reflect.DeepEqual(got, []string{"sh", "-c", "curl -fsS -o /dev/null --max-time 4 http://127.0.0.1:80/ || wget -q --spider http://127.0.0.1:80/"}) {
 		t.Errorf("NginxHealthcheck = %q", got)
 	}
 }
