@@ -37,7 +37,7 @@
 // which writes to node's bin directory). On the official node images that
 // ship no corepack (Node 25 on) or no yarn (Node 26 on), the tool runs
 // through `npx --yes pnpm@VERSION …` / `npx --yes yarn@1 …` instead
-// (Launcher Npx; see ShipsCorepack, ShipsYarn and Manager.ForImages); a
+// (Launcher Npx; see ShipsCorepack, ShipsYarn and Manager.ForImage); a
 // berry release committed under yarnPath runs with node directly. Without a
 // pinned version the major version comes from the lockfile's format
 // (pnpm-lock.yaml 9.0: pnpm@9; __metadata version 8: yarn@4).

@@ -63,25 +63,19 @@ func ShipsYarn(ref string) bool {
 	return !ok || major <= 25
 }
 
-// ForImages returns the manager as the images its commands run in can
+// ForImage returns the manager as the image its commands run in can
 // launch it: pnpm and yarn berry go through npx instead of corepack when
-// one of them ships no corepack, and yarn classic through npx (yarn@1)
-// when one ships no yarn. The note says so, or is empty when nothing
-// changed.
-func (m Manager) ForImages(refs ...string) (Manager, string) {
-	if m.Tool == NPM || m.YarnPath != "" {
-		return m, ""
-	}
-	for _, ref := range refs {
-		switch {
-		case ref == "":
-		case m.Launcher == Corepack && !ShipsCorepack(ref):
-			m.Launcher = Npx
-			return m, fmt.Sprintf("%s runs through npx: %s ships no corepack", m.Name(), ref)
-		case m.Launcher == Bundled && !ShipsYarn(ref):
-			m.Launcher = Npx
-			return m, fmt.Sprintf("%s runs through npx (%s): %s ships no yarn", m.Name(), m.spec(), ref)
-		}
+// the image ships no corepack, and yarn classic through npx (yarn@1) when
+// it ships no yarn. The note says so, or is empty when nothing changed.
+func (m Manager) ForImage(ref string) (Manager, string) {
+	switch {
+	case m.Tool == NPM || m.YarnPath != "" || ref == "":
+	case m.Launcher == Corepack && !ShipsCorepack(ref):
+		m.Launcher = Npx
+		return m, fmt.Sprintf("%s runs through npx: %s ships no corepack", m.Name(), ref)
+	case m.Launcher == Bundled && !ShipsYarn(ref):
+		m.Launcher = Npx
+		return m, fmt.Sprintf("%s runs through npx (%s): %s ships no yarn", m.Name(), m.spec(), ref)
 	}
 	return m, ""
 }

@@ -228,23 +228,23 @@ func TestShipsCorepackAndYarn(t *testing.T) {
 	}
 }
 
-func TestManagerForImages(t *testing.T) {
+func TestManagerForImage(t *testing.T) {
 	pnpm := Manager{Tool: PNPM, Version: "9.15.9", Launcher: Corepack}
-	if m, note := pnpm.ForImages("node:22-alpine", "node:22-alpine"); m.Launcher != Corepack || note != "" {
-		t.Errorf("node 22 images: launcher %s (%q), want corepack", m.Launcher, note)
+	if m, note := pnpm.ForImage("node:22-alpine"); m.Launcher != Corepack || note != "" {
+		t.Errorf("a node 22 image: launcher %s (%q), want corepack", m.Launcher, note)
 	}
-	m, note := pnpm.ForImages("node:22-alpine", "node:26-slim")
+	m, note := pnpm.ForImage("node:26-slim")
 	if m.Launcher != Npx || note != "pnpm 9.15.9 runs through npx: node:26-slim ships no corepack" {
-		t.Errorf("a node 26 runtime: launcher %s (%q), want npx and a note", m.Launcher, note)
+		t.Errorf("a node 26 image: launcher %s (%q), want npx and a note", m.Launcher, note)
 	}
 	if got := strings.Join(m.Install(), " "); got != "npx --yes pnpm@9.15.9 install --frozen-lockfile --store-dir /cache/pnpm" {
 		t.Errorf("install = %s", got)
 	}
 	classic := Manager{Tool: Yarn, Major: 1, Launcher: Bundled}
-	if m, note := classic.ForImages("node:25"); m.Launcher != Bundled || note != "" {
+	if m, note := classic.ForImage("node:25"); m.Launcher != Bundled || note != "" {
 		t.Errorf("yarn classic on node:25: launcher %s (%q), want the image's own yarn", m.Launcher, note)
 	}
-	m, note = classic.ForImages("node:26-alpine")
+	m, note = classic.ForImage("node:26-alpine")
 	if m.Launcher != Npx || note != "yarn classic runs through npx (yarn@1): node:26-alpine ships no yarn" {
 		t.Errorf("yarn classic on node:26: launcher %s (%q), want npx and a note", m.Launcher, note)
 	}
@@ -255,7 +255,7 @@ func TestManagerForImages(t *testing.T) {
 		{Tool: NPM, Launcher: Corepack},
 		{Tool: Yarn, Berry: true, YarnPath: ".yarn/releases/yarn-4.5.0.cjs", Launcher: Corepack},
 	} {
-		if got, _ := keep.ForImages("node:26"); got.Launcher != keep.Launcher {
+		if got, _ := keep.ForImage("node:26"); got.Launcher != keep.Launcher {
 			t.Errorf("%s on node:26: launcher %s, want %s", keep.Name(), got.Launcher, keep.Launcher)
 		}
 	}

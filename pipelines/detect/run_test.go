@@ -15,7 +15,7 @@ import (
 )
 
 // TestManagerCommandsRunForReal runs the commands the recipes run, exactly
-// as DetectManager and ForImages give them (corepack or the image's yarn,
+// as DetectManager and ForImage give them (corepack or the image's yarn,
 // or npx for images without them), on a small project per package manager
 // (testdata/managers: a dependency, a dev dependency the build step needs,
 // a committed lockfile) with the machine's node, npm and corepack, against
@@ -50,8 +50,8 @@ func TestManagerCommandsRunForReal(t *testing.T) {
 	if err := os.Mkdir(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	base := append(os.Environ(),
-		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"COREPACK_HOME="+filepath.Join(tmp, "corepack-shim"),
 		"COREPACK_ENABLE_DOWNLOAD_PROMPT=0",
 		"COREPACK_INTEGRITY_KEYS=0",
@@ -80,7 +80,7 @@ func TestManagerCommandsRunForReal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, _ = m.ForImages(tc.image)
+			m, _ = m.ForImage(tc.image)
 			if m.Tool != tc.tool || m.Berry != tc.berry || (m.Tool != NPM && m.Launcher != tc.launcher) {
 				t.Fatalf("detected %s (launcher %s), want %s berry=%v launcher %s", m.Name(), m.Launcher, tc.tool, tc.berry, tc.launcher)
 			}
@@ -158,20 +158,7 @@ func copyFixture(t *testing.T, src string) string {
 func command(dir string, env []string, argv ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	prog := argv[0]
-	// exec looks programs up on this process's PATH; use env's.
-	for i := len(env) - 1; i >= 0; i-- {
-		if p, ok := strings.CutPrefix(env[i], "PATH="); ok {
-			for _, d := range filepath.SplitList(p) {
-				if fi, err := os.Stat(filepath.Join(d, prog)); err == nil && !fi.IsDir() {
-					prog = filepath.Join(d, prog)
-					break
-				}
-			}
-			break
-		}
-	}
-	cmd := exec.CommandContext(ctx, prog, argv[1:]...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = dir, env
 	out, err := cmd.CombinedOutput()
 	return string(out), err

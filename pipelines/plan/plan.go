@@ -185,7 +185,7 @@ func ForImage(cfg config.Config, name string, mgr detect.Manager, src Source) (I
 		return Image{}, fmt.Errorf("image %s: %w", name, err)
 	}
 	// Every install, build and prune runs in the build stage, on the base image.
-	mgr, note := mgr.ForImages(img.BaseImage)
+	mgr, note := mgr.ForImage(img.BaseImage)
 	if note != "" {
 		p.Notes = append(p.Notes, note)
 	}
